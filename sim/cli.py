@@ -1,0 +1,99 @@
+"""Command line: ``python -m sim [run] FILE``, ``validate``, ``schema`` and friends.
+
+One :func:`main` serves ``python -m sim`` and the ``sim`` script, and tests
+call it in-process.  Bad input ends with one message per problem on stderr
+and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .scenario.yamlio import InputError
+
+COMMANDS = ("run", "validate", "schema")
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own exit status is 2 as well; keep its usage line
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="sim", description="Scenario simulator for security guarantees for Ukraine.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    v = sub.add_parser("validate", help="check scenario files and print their evidence coverage")
+    v.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+
+    r = sub.add_parser("run", help="run a scenario and write a results folder")
+    r.add_argument("file", type=Path, metavar="FILE")
+    r.add_argument("--replications", type=int, metavar="N", help="override run.replications")
+    r.add_argument("--seed", type=int, metavar="S", help="override run.seed")
+    r.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/<id>/<run-id>/)")
+    r.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1)")
+    r.add_argument("--no-figures", action="store_true", help="skip the figures")
+    return p
+
+
+def _print_problems(problems) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    n = len(problems)
+    print(f"{n} problem{'s' if n != 1 else ''} found; nothing was run.", file=sys.stderr)
+
+
+def _cmd_validate(args) -> int:
+    from .evidence import load_scenario
+
+    status = EXIT_OK
+    for path in args.files:
+        try:
+            loaded = load_scenario(path)
+        except InputError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            status = EXIT_INPUT
+            continue
+        sc = loaded.scenario
+        print(f"{path}: ok — {sc.id}, {len(sc.states)} states, {loaded.coverage.line()}")
+    return status
+
+
+def _cmd_schema(args) -> int:
+    from .scenario.schema import Scenario
+
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "sim scenario"
+    print(json.dumps(schema, indent=2))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        argv.insert(0, "run")  # `python -m sim FILE` is short for `python -m sim run FILE`
+    args = _parser().parse_args(argv)
+    handler = {"validate": _cmd_validate, "schema": _cmd_schema}.get(args.command)
+    if handler is None:
+        from . import commands
+
+        handler = getattr(commands, f"cmd_{args.command}")
+    try:
+        return handler(args)
+    except InputError as exc:
+        _print_problems(exc.problems)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

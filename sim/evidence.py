@@ -1,0 +1,298 @@
+"""Evidence: the fact register, citation checks and evidence coverage.
+
+Every state entry and every numeric parameter a scenario sets must either cite
+fact ids from ``seeds/facts.yaml`` or carry an ``assumption`` with a reason —
+its own, or its enclosing block's.  Parameters a scenario leaves at the
+schema's defaults are counted apart, as documented modelling constants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Iterator, Literal
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from .scenario import params, schema
+from .scenario.load import Located, load as load_file, validation_problems
+from .scenario.yamlio import InputError, Problem, format_path, read_yaml
+
+Topic = Literal[
+    "coalition", "state", "offers", "force-size", "united-states", "ceasefire", "russia",
+    "ratification", "posture", "monitoring", "activation", "pillars", "ukraine-army", "aid",
+    "industry", "eastern-flank", "informal-guarantees", "history",
+]
+
+
+class Quantity(params.Strict):
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    unit: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self):
+        point = self.value is not None
+        rng = self.low is not None or self.high is not None
+        if point == rng:
+            raise ValueError("expected either 'value' or 'low' and 'high'")
+        if rng and (self.low is None or self.high is None or self.low > self.high):
+            raise ValueError("expected 'low' <= 'high', both given")
+        return self
+
+    def __str__(self) -> str:
+        if self.value is not None:
+            return f"{self.value:,g} {self.unit}"
+        return f"{self.low:,g}–{self.high:,g} {self.unit}"
+
+
+class Fact(params.Strict):
+    id: params.FactId
+    source: str
+    claim: str = Field(min_length=10)
+    quantity: Quantity | None = None
+    topics: list[Topic] = Field(min_length=1)
+    states: list[schema.StateId] = Field(default_factory=list)
+
+
+class Source(params.Strict):
+    id: params.FactId
+    outlet: str
+    title: str
+    date: str = Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$")
+    date_approximate: bool = False
+    moment: str
+    seed_file: str
+    notes: str = ""
+
+
+class _RegisterFile(params.Strict):
+    facts: list[Fact] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+
+
+@dataclass
+class Register:
+    """The project's sources and facts, by id."""
+
+    sources: dict[str, Source]
+    facts: dict[str, Fact]
+    folder: Path
+
+
+def find_register(start: Path) -> Path:
+    """The ``seeds/`` folder nearest above ``start`` (a scenario's folder), else the repo's."""
+    for folder in [start.resolve(), *start.resolve().parents]:
+        if (folder / "seeds" / "facts.yaml").is_file():
+            return folder / "seeds"
+    return Path(__file__).resolve().parents[1] / "seeds"
+
+
+def load_register(folder: Path) -> Register:
+    """Read and check ``sources.yaml`` and ``facts.yaml`` in ``folder``."""
+    problems: list[Problem] = []
+    parsed: dict[str, _RegisterFile] = {}
+    for name in ("sources.yaml", "facts.yaml"):
+        path = folder / name
+        try:
+            doc = read_yaml(path)
+            parsed[name] = _RegisterFile.model_validate(doc.data)
+        except InputError as exc:
+            problems.extend(exc.problems)
+        except ValidationError as exc:
+            located = Located(doc.data, {p: (doc.file, ln) for p, ln in doc.lines.items()}, [doc.file])
+            problems.extend(validation_problems(exc, located))
+    if problems:
+        raise InputError(problems)
+    sources = {s.id: s for s in parsed["sources.yaml"].sources}
+    facts: dict[str, Fact] = {}
+    file = str(folder / "facts.yaml")
+    for i, fact in enumerate(parsed["facts.yaml"].facts):
+        if fact.id in facts:
+            problems.append(Problem(file, None, f"facts[{i}].id", f"duplicate fact id '{fact.id}'"))
+        if fact.source not in sources:
+            problems.append(Problem(file, None, f"facts[{i}].source", f"unknown source id '{fact.source}'"))
+        facts[fact.id] = fact
+    if problems:
+        raise InputError(problems)
+    return Register(sources, facts, folder)
+
+
+# --------------------------------------------------------------------------- parameters
+
+_BLOCK_SKIP = {"run"}  # run settings are not claims about the world
+
+
+def _is_param(value, cls: type, name: str) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float, params._Dist, schema.FixedLevel, schema.LevelChoice)):
+        return True
+    return cls is schema.UnitedStates and name == "backstop"
+
+
+def _has(e: params.Evidence | None) -> bool:
+    return e is not None and (bool(e.facts) or e.assumption is not None)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One numeric parameter of a scenario, with the evidence that covers it."""
+
+    path: tuple
+    value: object
+    explicit: bool  # set in the scenario file (else a schema default)
+    facts: tuple[str, ...]
+    assumption: str | None
+
+    @property
+    def name(self) -> str:
+        return format_path(self.path)
+
+    def describe(self) -> str:
+        if isinstance(self.value, (schema.FixedLevel, schema.LevelChoice)) or isinstance(self.value, str):
+            return schema.describe_level(self.value)
+        return params.describe(self.value)
+
+
+def parameters(scenario: schema.Scenario) -> Iterator[Parameter]:
+    """Every numeric parameter of the scenario (defaults included), depth first."""
+
+    def walk(model: BaseModel, path: tuple, inherited: params.Evidence | None):
+        own = model if isinstance(model, params.Evidence) and _has(model) else inherited
+        for name in type(model).model_fields:
+            if name in ("facts", "assumption") or (path == () and name in _BLOCK_SKIP):
+                continue
+            value = getattr(model, name)
+            sub = path + (name,)
+            explicit = name in model.model_fields_set
+            if _is_param(value, type(model), name):
+                ev = value if isinstance(value, params.Evidence) and _has(value) else own
+                yield Parameter(
+                    sub, value, explicit,
+                    tuple(ev.facts) if ev else (), ev.assumption if ev else None,
+                )
+            elif isinstance(value, BaseModel):
+                yield from walk(value, sub, own)
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, BaseModel):
+                        yield from walk(item, sub + (i,), own)
+
+    yield from walk(scenario, (), None)
+
+
+def _citations(model: BaseModel, path: tuple) -> Iterator[tuple[tuple, str]]:
+    """(path, fact id) for every fact cited anywhere in the scenario."""
+    if isinstance(model, params.Evidence):
+        for i, fid in enumerate(model.facts):
+            yield path + ("facts", i), fid
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            yield from _citations(value, path + (name,))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from _citations(item, path + (name, i))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How the scenario's explicit numbers are backed."""
+
+    cited: int  # parameters citing at least one fact
+    assumed: int  # parameters backed only by an assumption
+    defaults: int  # parameters left at documented schema defaults
+    facts_used: int  # distinct fact ids cited
+
+    @property
+    def share_cited(self) -> float:
+        total = self.cited + self.assumed
+        return self.cited / total if total else 0.0
+
+    def line(self) -> str:
+        return (
+            f"evidence: {self.cited}/{self.cited + self.assumed} parameters cite facts "
+            f"({self.share_cited:.0%}), {self.assumed} assumptions, {self.defaults} defaults, "
+            f"{self.facts_used} facts cited"
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "cited": self.cited, "assumed": self.assumed, "defaults": self.defaults,
+            "facts_used": self.facts_used, "share_cited": self.share_cited,
+        }
+
+
+def coverage(scenario: schema.Scenario) -> Coverage:
+    cited = assumed = defaults = 0
+    for p in parameters(scenario):
+        if not p.explicit:
+            defaults += 1
+        elif p.facts:
+            cited += 1
+        else:
+            assumed += 1
+    used = {fid for _, fid in _citations(scenario, ())}
+    return Coverage(cited, assumed, defaults, len(used))
+
+
+def check(scenario: schema.Scenario, located: Located, register: Register) -> list[Problem]:
+    """Evidence problems: unknown fact or source ids, states and parameters without evidence."""
+    problems = []
+    for path, fid in _citations(scenario, ()):
+        if fid not in register.facts:
+            problems.append(located.problem(path, f"unknown fact id '{fid}' (not in {register.folder}/facts.yaml)"))
+    for i, sid in enumerate(scenario.sources):
+        if sid not in register.sources:
+            problems.append(located.problem(("sources", i), f"unknown source id '{sid}'"))
+    for i, state in enumerate(scenario.states):
+        if not _has(state):
+            problems.append(located.problem(
+                ("states", i), f"state '{state.id}' has no evidence: cite facts or give an assumption"
+            ))
+    for p in parameters(scenario):
+        if p.explicit and not p.facts and p.assumption is None:
+            problems.append(located.problem(
+                p.path, "no evidence: cite facts (facts: [...]) or give an assumption (assumption: ...) "
+                "here or on its block",
+            ))
+    return problems
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass
+class LoadedScenario:
+    """A validated scenario with its provenance and evidence."""
+
+    scenario: schema.Scenario
+    path: Path
+    located: Located
+    register: Register
+    coverage: Coverage = field(init=False)
+
+    def __post_init__(self):
+        self.coverage = coverage(self.scenario)
+
+    @property
+    def file_hash(self) -> str:
+        return self.located.text_hash
+
+
+def load_scenario(path: str | Path, register: Register | None = None) -> LoadedScenario:
+    """Load, validate and evidence-check a scenario file.
+
+    Raises :class:`~sim.scenario.yamlio.InputError` listing every problem.
+    """
+    path = Path(path)
+    scenario, located = load_file(path)
+    register = register or load_register(find_register(path.parent))
+    problems = check(scenario, located, register)
+    if problems:
+        raise InputError(problems)
+    return LoadedScenario(scenario, path, located, register)

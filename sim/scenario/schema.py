@@ -1,0 +1,441 @@
+"""The scenario schema: every part of the model in DESIGN.md, typed, with documented defaults.
+
+Units are in the field names or descriptions: troops, months, probabilities
+(per month where it says so), billions of USD.  Every block may carry
+``facts`` (ids from ``seeds/facts.yaml``) and/or an ``assumption``; a numeric
+parameter without evidence of its own takes its block's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import Discriminator, Field, Tag, model_validator
+
+from .params import (
+    Evidence,
+    Months,
+    NonNegative,
+    Probability,
+    Share,
+    Strict,
+    Troops,
+)
+
+
+class Level(int, Enum):
+    """The US backstop, an ordered scale."""
+
+    none = 0
+    political = 1
+    enablers = 2  # intelligence, command and control, logistics, air defence
+    monitoring = 3  # US-led ceasefire monitoring on top of enablers
+    direct = 4  # US forces
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [m.name for m in cls]
+
+
+LevelName = Literal["none", "political", "enablers", "monitoring", "direct"]
+
+
+class LevelChoice(Evidence):
+    """A US backstop level drawn per replication: ``{dist: choice, values: [...], weights: [...]}``."""
+
+    dist: Literal["choice"]
+    values: list[LevelName] = Field(min_length=1)
+    weights: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _weights(self):
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(
+                    f"expected one weight per value ({len(self.values)}), found {len(self.weights)}"
+                )
+            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("weights must be non-negative and not all zero")
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        levels = np.array([Level[v].value for v in self.values], dtype=np.int8)
+        p = None
+        if self.weights is not None:
+            p = np.asarray(self.weights, dtype=float)
+            p = p / p.sum()
+        return rng.choice(levels, size=n, p=p)
+
+    def describe(self) -> str:
+        w = "" if self.weights is None else f" weights {self.weights}"
+        return f"choice({', '.join(self.values)}){w}"
+
+
+class FixedLevel(Evidence):
+    value: LevelName
+
+
+def _level_tag(value) -> str | None:
+    if isinstance(value, str):
+        return "level"
+    if isinstance(value, FixedLevel):
+        return "fixed"
+    if isinstance(value, LevelChoice):
+        return "choice"
+    if isinstance(value, dict):
+        return "choice" if value.get("dist") == "choice" else ("fixed" if "dist" not in value else None)
+    return None
+
+
+LevelParam = Annotated[
+    Union[
+        Annotated[LevelName, Tag("level")],
+        Annotated[FixedLevel, Tag("fixed")],
+        Annotated[LevelChoice, Tag("choice")],
+    ],
+    Discriminator(
+        _level_tag,
+        custom_error_type="level",
+        custom_error_message="expected a level (none, political, enablers, monitoring, direct) "
+        "or {dist: choice, values: [...]}",
+    ),
+]
+
+
+def sample_level(param: LevelParam, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Draw US backstop levels as int8 codes (see :class:`Level`)."""
+    if isinstance(param, LevelChoice):
+        return param.sample(rng, n)
+    name = param.value if isinstance(param, FixedLevel) else param
+    return np.full(n, Level[name].value, dtype=np.int8)
+
+
+def describe_level(param: LevelParam) -> str:
+    if isinstance(param, LevelChoice):
+        return param.describe()
+    return param.value if isinstance(param, FixedLevel) else param
+
+
+Offer = Literal[
+    "air_policing", "maritime", "training", "logistics", "basing", "intelligence", "equipment"
+]
+StateId = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code")]
+
+
+# --------------------------------------------------------------------------- run
+
+
+class Run(Strict):
+    """How the scenario is run."""
+
+    horizon_months: int = Field(36, ge=1, le=240, description="Months simulated (one step = one month).")
+    replications: int = Field(10_000, ge=1, le=10_000_000, description="Monte Carlo replications.")
+    seed: int = Field(20260106, ge=0, description="Root seed of numpy.random.SeedSequence.")
+    block_size: int = Field(
+        1000, ge=1, le=1_000_000,
+        description="Replications per block; block k draws from child k of the seed. "
+        "Changing it changes the draws, so it is recorded with every result.",
+    )
+
+
+class Thresholds(Evidence):
+    """Force sizes against which the realised force in Ukraine is judged (troops)."""
+
+    minimum_effective_force: float = Field(10_000, ge=0, description="Smallest force judged useful (troops).")
+    target_force: float = Field(30_000, ge=0, description="The force size planned for (troops).")
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.minimum_effective_force > self.target_force:
+            raise ValueError(
+                "minimum_effective_force must not exceed target_force, found "
+                f"{self.minimum_effective_force:g} > {self.target_force:g}"
+            )
+        return self
+
+
+# --------------------------------------------------------------------------- package
+
+
+class Monitoring(Evidence):
+    """Pillar: ceasefire monitoring. Detection and attribution of a violation."""
+
+    lead: Literal["united_states", "coalition", "none"] = Field(
+        "coalition", description="Who runs the monitoring system."
+    )
+    detection: Probability = Field(0.7, description="P(a violation is detected).")
+    attribution: Probability = Field(0.7, description="P(a detected violation is attributed to Russia).")
+
+
+class MultinationalForce(Evidence):
+    """Pillar: the multinational force."""
+
+    lead_nations: list[StateId] = Field(default_factory=list, description="States leading the force.")
+    posture: Literal["tripwire", "forward", "rear"] = Field(
+        "rear",
+        description="tripwire: on the contact line; forward: near it; rear: hubs and depots away from it.",
+    )
+    ramp_months: Months = Field(6, description="Months from a state's start until its troops are all in place.")
+
+
+class BindingCommitment(Evidence):
+    """Pillar: the legally binding, Article-5-style commitment to assist."""
+
+    enabled: bool = True
+
+
+class MilitarySupport(Evidence):
+    """Pillar: military support for Ukraine's army."""
+
+    aid_usd_bn_per_year: NonNegative = Field(0, description="Military aid pledged (billions of USD per year).")
+
+
+class LongTermCooperation(Evidence):
+    """Pillar: long-term defence cooperation (recorded; not yet used by the model)."""
+
+    enabled: bool = False
+
+
+class Package(Evidence):
+    """The guarantee package on the table: its pillars."""
+
+    monitoring: Monitoring = Field(default_factory=Monitoring)
+    multinational_force: MultinationalForce = Field(default_factory=MultinationalForce)
+    binding_commitment: BindingCommitment = Field(default_factory=BindingCommitment)
+    military_support: MilitarySupport = Field(default_factory=MilitarySupport)
+    long_term_cooperation: LongTermCooperation = Field(default_factory=LongTermCooperation)
+
+
+# --------------------------------------------------------------------------- phases
+
+
+class Ceasefire(Evidence):
+    """Phase 1: when a ceasefire comes."""
+
+    monthly_hazard: Probability = Field(
+        0.05, description="P(ceasefire in a month) if Russia fully accepted the package (per month)."
+    )
+    assumed_month: int | None = Field(
+        None, ge=0, description="If set, the ceasefire holds from this month in every replication."
+    )
+
+
+class Ratification(Evidence):
+    """Phase 2: when the votes are counted from."""
+
+    starts: Literal["signing", "ceasefire"] = Field(
+        "ceasefire", description="Votes are counted from the signing or from the ceasefire."
+    )
+    signing_month: int = Field(0, ge=0, description="Month the package is signed (when starts = signing).")
+
+
+class Congress(Evidence):
+    """US Congress approval of a binding commitment."""
+
+    required: bool = False
+    approval: Probability = Field(0.5, description="P(Congress approves).")
+    delay_months: Months = Field(6, description="Months from the start of ratification to the vote.")
+
+
+class UnitedStates(Evidence):
+    """The United States agent."""
+
+    backstop: LevelParam = Field(
+        "political", description="Level offered: none < political < enablers < monitoring < direct."
+    )
+    executive_max: LevelName = Field(
+        "enablers", description="Highest level the executive can give without Congress."
+    )
+    congress: Congress = Field(default_factory=Congress)
+    honour: Probability = Field(0.5, description="P(the US honours its part when the guarantee is invoked).")
+    capability: NonNegative = Field(
+        20, description="US capability when assisting at the 'direct' level (capability units; "
+        "scaled down linearly with the level)."
+    )
+
+
+class Acceptance(Evidence):
+    """How acceptable the package is to Russia, by the troops it would put in Ukraine."""
+
+    without_troops: Probability = Field(
+        0.6, description="Acceptance of a package with no foreign troops in Ukraine."
+    )
+    troop_weight: Share = Field(
+        1.0, description="How much the troop composition counts: acceptance = without_troops × "
+        "(1 − troop_weight × (1 − troop-weighted acceptability of the states sending troops))."
+    )
+
+
+class Russia(Evidence):
+    """The Russia agent."""
+
+    acceptance: Acceptance = Field(default_factory=Acceptance)
+    violation_hazard: Probability = Field(0.03, description="P(violation in a month) with no deterrence.")
+    deterrence_sensitivity: Share = Field(
+        1.0, description="How strongly deterrence lowers the violation hazard: hazard × (1 − s·D)."
+    )
+
+
+class Ukraine(Evidence):
+    """The Ukraine agent: its own army as an index in [0, 1]."""
+
+    army_strength: Share = Field(0.5, description="Initial strength index of Ukraine's army.")
+    aid_need_usd_bn_per_year: NonNegative = Field(
+        20, description="Aid that keeps the army growing at full pace (billions of USD per year)."
+    )
+    industry_capacity_usd_bn_per_year: NonNegative = Field(
+        10, description="What Europe's industry can deliver (billions of USD per year); caps delivered aid."
+    )
+    growth_per_month: Share = Field(0.01, description="Monthly growth of the index at full delivered aid.")
+    erosion_per_month: Share = Field(0.005, description="Monthly erosion of the index with no aid.")
+
+
+class Weights(Evidence):
+    """Deterrence weights wᵢ in D = 1 − Π(1 − wᵢ·xᵢ)."""
+
+    force: Share = 0.5
+    us_backstop: Share = 0.5
+    ukraine_army: Share = 0.4
+    commitment: Share = 0.3
+
+
+class Deterrence(Evidence):
+    """Phase 4: what deters a violation."""
+
+    weights: Weights = Field(default_factory=Weights)
+    posture_factor_tripwire: Share = Field(1.0, description="Force component multiplier, tripwire posture.")
+    posture_factor_forward: Share = Field(0.8, description="Force component multiplier, forward posture.")
+    posture_factor_rear: Share = Field(0.6, description="Force component multiplier, rear posture.")
+
+
+class Activation(Evidence):
+    """Phase 6: when the guarantee counts as activated."""
+
+    quorum: Share = Field(0.5, description="Share of committed capability that must assist.")
+    require_leads: bool = Field(True, description="The lead nations must all assist.")
+
+
+class Capability(Evidence):
+    """Capability units, the common currency of force and offers."""
+
+    per_thousand_troops: NonNegative = Field(1.0, description="Capability of 1,000 deployed troops.")
+    per_offer: NonNegative = Field(0.5, description="Capability of one non-troop offer.")
+
+
+class Costs(Evidence):
+    troop_month_usd: NonNegative = Field(
+        15_000, description="Cost of one troop deployed for one month (USD)."
+    )
+
+
+# --------------------------------------------------------------------------- states
+
+
+class Troops_(Evidence):
+    """A state's troop offer."""
+
+    pledge: Troops = Field(0, description="Troops pledged (troops).")
+    willingness: Probability = Field(0.0, description="P(the state sends troops, given its conditions hold).")
+    deployment: Literal["ukraine", "nearby"] = Field(
+        "ukraine", description="In Ukraine, or only on NATO territory next to Ukraine."
+    )
+    sustainable: Troops | None = Field(
+        None, description="Most troops it can keep deployed with rotation (troops); none = no cap."
+    )
+    ramp_months: Months | None = Field(
+        None, description="Months to full arrival; defaults to the force's ramp_months."
+    )
+
+
+class Parliament(Evidence):
+    vote_required: bool = False
+    approval: Probability = Field(0.7, description="P(the vote passes) at the start of ratification.")
+    delay_months: Months = Field(3, description="Months from the start of ratification to the vote.")
+    erosion_per_month: Share = Field(
+        0.0, description="Monthly relative erosion of support: P(pass) = approval × (1 − erosion)^delay."
+    )
+
+
+class Conditions(Evidence):
+    us_backstop_at_least: LevelName = Field("none", description="Lowest realised US backstop it accepts.")
+    ceasefire_first: bool = Field(True, description="Deploys only after a ceasefire.")
+
+
+class State(Evidence):
+    """A coalition state agent."""
+
+    id: StateId
+    name: str = Field(min_length=1)
+    drop: bool = Field(False, description="In a file that extends another: remove the state with this id.")
+    troops: Troops_ = Field(default_factory=Troops_)
+    offers: list[Offer] = Field(default_factory=list)
+    parliament: Parliament = Field(default_factory=Parliament)
+    conditions: Conditions = Field(default_factory=Conditions)
+    resolve: Probability = Field(0.5, description="P(it assists when the guarantee is invoked).")
+    acceptability_to_russia: Probability = Field(
+        0.1, description="How acceptable its troops in Ukraine are to Russia (1 = fully)."
+    )
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Scenario(Strict):
+    """A whole scenario file (after ``extends`` has been resolved)."""
+
+    id: str = Field(
+        "scenario", pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="Scenario id (defaults to the file name)."
+    )
+    extends: str | None = Field(
+        None, description="Path of a scenario this one overrides (relative to this file). States merge by id."
+    )
+    title: str = ""
+    as_of: dt.date | None = Field(None, description="The date the scenario represents.")
+    description: str = ""
+    sources: list[str] = Field(default_factory=list, description="Source ids from seeds/sources.yaml.")
+    run: Run = Field(default_factory=Run)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    package: Package = Field(default_factory=Package)
+    ceasefire: Ceasefire = Field(default_factory=Ceasefire)
+    ratification: Ratification = Field(default_factory=Ratification)
+    united_states: UnitedStates = Field(default_factory=UnitedStates)
+    russia: Russia = Field(default_factory=Russia)
+    ukraine: Ukraine = Field(default_factory=Ukraine)
+    deterrence: Deterrence = Field(default_factory=Deterrence)
+    activation: Activation = Field(default_factory=Activation)
+    capability: Capability = Field(default_factory=Capability)
+    costs: Costs = Field(default_factory=Costs)
+    states: list[State] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cross_checks(self):
+        problems = []
+        seen: dict[str, int] = {}
+        for i, state in enumerate(self.states):
+            if state.id in seen:
+                problems.append(f"states[{i}].id: duplicate state id '{state.id}' (also states[{seen[state.id]}])")
+            seen.setdefault(state.id, i)
+        for i, state in enumerate(self.states):
+            if state.drop:
+                problems.append(f"states[{i}].drop: there is no state '{state.id}' in an extended file to drop")
+        for i, lead in enumerate(self.package.multinational_force.lead_nations):
+            if lead not in seen:
+                problems.append(
+                    f"package.multinational_force.lead_nations[{i}]: lead nation '{lead}' "
+                    "is not among the coalition's states"
+                )
+        if self.ceasefire.assumed_month is not None and self.ceasefire.assumed_month >= self.run.horizon_months:
+            problems.append(
+                f"ceasefire.assumed_month: expected a month before run.horizon_months "
+                f"({self.run.horizon_months}), found {self.ceasefire.assumed_month}"
+            )
+        if problems:
+            # One ValueError carries them all; the loader splits them into messages.
+            raise ValueError("\n".join(problems))
+        return self
+
+    def state_index(self) -> dict[str, int]:
+        return {s.id: i for i, s in enumerate(self.states)}
