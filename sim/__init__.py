@@ -16,6 +16,7 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
+from .api import run  # noqa: E402
 from .evidence import load_scenario  # noqa: E402
 
-__all__ = ["__version__", "load_scenario"]
+__all__ = ["__version__", "load_scenario", "run"]

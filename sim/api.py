@@ -1,0 +1,46 @@
+"""The Python API for notebooks: ``sim.load_scenario`` and ``sim.run``."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Executor
+from pathlib import Path
+
+from .evidence import LoadedScenario, load_scenario
+from .experiment import run_scenario
+from .results import RunResult
+from .scenario.schema import Scenario
+
+
+def run(
+    scenario: LoadedScenario | Scenario | str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    block_size: int | None = None,
+    executor: Executor | None = None,
+    progress: bool = False,
+) -> RunResult:
+    """Run a scenario in memory; writes nothing to disk (see ``RunResult.save``).
+
+    ``scenario`` may be a path, a loaded scenario or a validated ``Scenario``.
+    Defaults come from the scenario's ``run`` block.  ``executor`` is any
+    ``concurrent.futures.Executor``; results do not depend on it.
+    """
+    if isinstance(scenario, (str, Path)):
+        scenario = load_scenario(scenario)
+    meta: dict = {}
+    if isinstance(scenario, LoadedScenario):
+        meta = {
+            "scenario_file": str(scenario.path),
+            "scenario_files": scenario.located.files,
+            "scenario_sha256": scenario.file_hash,
+            "coverage": scenario.coverage.as_dict(),
+        }
+        scenario = scenario.scenario
+    seed = scenario.run.seed if seed is None else int(seed)
+    block_size = scenario.run.block_size if block_size is None else int(block_size)
+    started = time.time()
+    t0 = time.perf_counter()
+    out = run_scenario(scenario, replications, seed, block_size, executor, progress)
+    meta["timing"] = {"started_unix": started, "seconds": round(time.perf_counter() - t0, 3)}
+    return RunResult(scenario, out.runs, out.states, out.timeline, seed, block_size, meta)

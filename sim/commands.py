@@ -1,0 +1,124 @@
+"""The commands behind the CLI that run things (``run``; see :mod:`sim.cli`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
+from pathlib import Path
+
+from . import api
+from .evidence import load_scenario
+from .results import RunResult
+from .results.storage import ResultsExist, default_dir, staged_dir
+from .results.summary import PROBABILITIES
+from .scenario.yamlio import InputError, Problem
+
+RESULTS_ROOT = Path("results")
+
+
+def _pct(p: float | None) -> str:
+    return "   n/a" if p is None or p != p else f"{100 * p:5.1f}%"
+
+
+def _interval(d: dict) -> str:
+    return f"[{_pct(d['low']).strip()}, {_pct(d['high']).strip()}]" if d["n"] else ""
+
+
+def format_summary(result: RunResult, names: dict | None = None) -> str:
+    """The summary as a plain-text table for the terminal."""
+    s = result.summary
+    sc = result.scenario
+    names = names or {st.id: st.name for st in sc.states}
+    seconds = result.meta.get("timing", {}).get("seconds")
+    lines = [
+        f"{sc.title or sc.id}" + (f" (as of {sc.as_of})" if sc.as_of else ""),
+        f"scenario {sc.id}: {result.replications:,} replications, seed {result.seed}, "
+        f"block size {result.block_size}, horizon {sc.run.horizon_months} months"
+        + (f", {seconds:.2f} s" if seconds is not None else ""),
+    ]
+    if "coverage" in result.meta:
+        c = result.meta["coverage"]
+        lines.append(
+            f"evidence: {c['cited']}/{c['cited'] + c['assumed']} parameters cite facts, "
+            f"{c['assumed']} assumptions, {c['defaults']} defaults"
+        )
+    width = max(len(v) for v in PROBABILITIES.values()) + 2
+    lines += ["", f"{'Outcome':<{width}}{'P':>7}   95% interval"]
+    for key, label in PROBABILITIES.items():
+        d = s["probabilities"][key]
+        lines.append(f"{label:<{width}}{_pct(d['p']):>7}   {_interval(d)}")
+    cond = s["conditional"]["activated_given_attributed"]
+    lines.append(
+        f"{'activated, given an attributed violation':<{width}}{_pct(cond['p']):>7}   {_interval(cond)}"
+        f"  (of {cond['n']:,})"
+    )
+    q = s["force_in_ukraine_given_ceasefire"]
+    qn = s["force_nearby_given_ceasefire"]
+    th = sc.thresholds
+    lines += [
+        "",
+        f"Troops, given a ceasefire        5%      25%      50%      75%      95%",
+        "in Ukraine              " + "".join(f"{_troops(q[k]):>9}" for k in q),
+        "next to Ukraine (NATO)  " + "".join(f"{_troops(qn[k]):>9}" for k in qn),
+        f"(minimum effective {th.minimum_effective_force:,.0f}; target {th.target_force:,.0f})",
+        "",
+        f"Expected troop contributors: {s['troop_contributors']['mean']:.2f} "
+        f"[{s['troop_contributors']['low']:.2f}, {s['troop_contributors']['high']:.2f}]",
+        "US backstop realised: " + ", ".join(f"{k} {_pct(v).strip()}" for k, v in s["us_backstop"].items() if v > 0),
+    ]
+    if s["top_contributors"]:
+        lines += ["", "Top contributors by expected troops (all replications)"]
+        for row in s["top_contributors"]:
+            lines.append(
+                f"  {row['state']} {names.get(row['state'], ''):<16} {row['expected_troops']:>9,.0f}"
+                f"  [{row['expected_troops_low']:,.0f}, {row['expected_troops_high']:,.0f}]"
+                f"   deploys {_pct(row['p_deploys']).strip()}"
+            )
+    return "\n".join(lines)
+
+
+def _troops(x: float) -> str:
+    return "n/a" if x != x else f"{x:,.0f}"
+
+
+def _executor(workers: int | None):
+    if workers is None or workers <= 1:
+        return nullcontext(None)
+    return ProcessPoolExecutor(max_workers=workers)
+
+
+def cmd_run(args) -> int:
+    loaded = load_scenario(args.file)
+    sc = loaded.scenario
+    seed = sc.run.seed if args.seed is None else args.seed
+    if args.replications is not None and args.replications < 1:
+        raise InputError([Problem(str(args.file), None, "--replications", f"expected a positive number, found {args.replications}")])
+    out = args.out or default_dir(RESULTS_ROOT, sc.id, seed)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError([Problem(str(out), None, "--out", "already exists and is not empty; results are never overwritten")])
+    workers = args.workers if args.workers != 0 else os.cpu_count()
+    with _executor(workers) as executor:
+        result = api.run(loaded, replications=args.replications, seed=seed, executor=executor,
+                         progress=True)
+    print(format_summary(result))
+    try:
+        with staged_dir(out) as tmp:
+            result.write_into(tmp)
+            if not args.no_figures:
+                _write_figures(result, tmp)
+    except ResultsExist as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"\nresults: {out}")
+    return 0
+
+
+def _write_figures(result: RunResult, folder: Path) -> None:
+    try:
+        from .figures import save_run_figures
+    except ImportError:  # figures land with their own issue
+        return
+    save_run_figures(result, folder / "figures")

@@ -1,0 +1,103 @@
+"""A run's results in memory (``sim.run``) and in a results folder (``save``/``load``).
+
+Folder layout::
+
+    manifest.json     provenance: scenario file hash, seed, block size, versions, command, timing
+    summary.json      probabilities with 95% Wilson intervals, quantiles, top contributors
+    scenario.json     the validated scenario (so figures and reports need nothing else)
+    runs.parquet      one row per replication
+    states.parquet    one row per replication × state
+    timeline.parquet  one row per month: counts of replications (ceasefire, ratified, ...)
+    figures/          PNG and SVG, when drawn
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from ..scenario.schema import Scenario
+from . import storage
+from .summary import summarise
+
+
+@dataclass
+class RunResult:
+    """Tables of one run and the facts needed to reproduce it."""
+
+    scenario: Scenario
+    runs: pd.DataFrame
+    states: pd.DataFrame
+    timeline_counts: pd.DataFrame
+    seed: int
+    block_size: int
+    meta: dict = field(default_factory=dict)  # scenario file, hash, coverage, timing
+
+    @property
+    def replications(self) -> int:
+        return len(self.runs)
+
+    @cached_property
+    def summary(self) -> dict:
+        out = summarise(self.runs, self.states, self.timeline_counts)
+        out.update({"scenario": self.scenario.id, "seed": self.seed, "block_size": self.block_size})
+        if "coverage" in self.meta:
+            out["evidence"] = self.meta["coverage"]
+        return out
+
+    @property
+    def timeline(self) -> pd.DataFrame:
+        """Share of replications by month with a ceasefire, ratified, deployed, violated, activated."""
+        shares = self.timeline_counts.copy()
+        for col in shares.columns:
+            if col not in ("month", "replications"):
+                shares[col] = shares[col] / shares["replications"]
+        return shares.drop(columns="replications")
+
+    def manifest(self) -> dict:
+        return storage.manifest(
+            scenario=self.scenario.id,
+            scenario_file=self.meta.get("scenario_file"),
+            scenario_files=self.meta.get("scenario_files"),
+            scenario_sha256=self.meta.get("scenario_sha256"),
+            seed=self.seed,
+            replications=self.replications,
+            block_size=self.block_size,
+            horizon_months=self.scenario.run.horizon_months,
+            timing=self.meta.get("timing"),
+        )
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the results folder atomically; refuses an existing non-empty folder."""
+        folder = Path(folder)
+        with storage.staged_dir(folder) as tmp:
+            self.write_into(tmp)
+        return folder
+
+    def write_into(self, tmp: Path) -> None:
+        storage.write_parquet(tmp / "runs.parquet", self.runs)
+        storage.write_parquet(tmp / "states.parquet", self.states)
+        storage.write_parquet(tmp / "timeline.parquet", self.timeline_counts)
+        storage.write_json(tmp / "summary.json", self.summary)
+        storage.write_json(tmp / "scenario.json", self.scenario.model_dump(mode="json", by_alias=True))
+        storage.write_json(tmp / "manifest.json", {**self.manifest(), "meta": self.meta})
+
+
+def load(folder: str | Path) -> RunResult:
+    """Read a results folder written by :meth:`RunResult.save`."""
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    scenario = Scenario.model_validate(json.loads((folder / "scenario.json").read_text(encoding="utf-8")))
+    return RunResult(
+        scenario=scenario,
+        runs=storage.read_parquet(folder / "runs.parquet"),
+        states=storage.read_parquet(folder / "states.parquet"),
+        timeline_counts=storage.read_parquet(folder / "timeline.parquet"),
+        seed=manifest["seed"],
+        block_size=manifest["block_size"],
+        meta=manifest.get("meta", {}),
+    )
