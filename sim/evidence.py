@@ -8,7 +8,7 @@ schema's defaults are counted apart, as documented modelling constants.
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Iterator, Literal
@@ -91,7 +91,17 @@ def find_register(start: Path) -> Path:
 
 
 def load_register(folder: Path) -> Register:
-    """Read and check ``sources.yaml`` and ``facts.yaml`` in ``folder``."""
+    """Read and check ``sources.yaml`` and ``facts.yaml`` in ``folder`` (cached while unchanged)."""
+    folder = Path(folder).resolve()
+    stamp = tuple(
+        (p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else None
+        for p in (folder / "sources.yaml", folder / "facts.yaml")
+    )
+    return _load_register(folder, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_register(folder: Path, stamp: tuple) -> Register:
     problems: list[Problem] = []
     parsed: dict[str, _RegisterFile] = {}
     for name in ("sources.yaml", "facts.yaml"):

@@ -1,0 +1,148 @@
+"""`sim validate` and `sim schema`: valid and invalid scenario files, one by one."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim.cli import main
+from sim.evidence import find_register, load_register, load_scenario
+from sim.scenario import params, schema
+from sim.scenario.load import UNION_TAGS
+
+from .conftest import CASES, ROOT, SCENARIOS
+
+INVALID = sorted((CASES / "invalid").glob("*.yaml"))
+VALID = sorted((CASES / "valid").glob("*.yaml"))
+SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
+
+
+def expectations(path: Path) -> list[str]:
+    return [
+        line.removeprefix("# expect:").strip()
+        for line in path.read_text().splitlines()
+        if line.startswith("# expect:")
+    ]
+
+
+@pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
+def test_invalid_file_gets_its_message_and_exit_2(path, capsys):
+    expected = expectations(path)
+    assert expected, f"{path.name} declares no '# expect:' line"
+    status = main(["validate", str(path)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "Traceback" not in err
+    for fragment in expected:
+        assert fragment in err, f"{fragment!r} not in:\n{err}"
+    # every message names the file
+    for line in err.strip().splitlines():
+        assert path.name in line
+
+
+@pytest.mark.parametrize("path", VALID, ids=[p.stem for p in VALID])
+def test_valid_file_passes_with_coverage_line(path, capsys):
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{path}: ok")
+    assert "parameters cite facts" in out
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_shipped_scenario_validates_and_cites_facts(path):
+    loaded = load_scenario(path)
+    sc = loaded.scenario
+    assert sc.id == path.stem, "scenario id must match the file name"
+    assert sc.sources and sc.as_of and sc.title and sc.description
+    cov = loaded.coverage
+    assert cov.cited > 0 and cov.facts_used > 0
+    header = path.read_text().splitlines()[0]
+    assert header.startswith("#"), "each scenario opens with a header comment"
+
+
+def test_five_scenarios_ship_one_per_source():
+    names = {p.stem for p in SHIPPED}
+    assert {"paris", "copenhagen-2025-08", "paris-2025-09", "without-us-2025-03", "armed-neutrality"} <= names
+    register = load_register(ROOT / "seeds")
+    cited_sources = {s for p in SHIPPED for s in load_scenario(p).scenario.sources}
+    assert cited_sources == set(register.sources)
+
+
+def test_validate_many_files_reports_each(capsys):
+    status = main(["validate", str(VALID[0]), str(INVALID[0])])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert VALID[0].name in captured.out and INVALID[0].name in captured.err
+
+
+def test_extends_merges_states_by_id():
+    sc = load_scenario(CASES / "valid" / "variant.yaml").scenario
+    assert [s.id for s in sc.states] == ["FRA", "GBR", "POL"]
+    gbr = sc.states[1]
+    assert gbr.name == "United Kingdom"  # kept from the base
+    assert gbr.troops.willingness == 0.2 and gbr.troops.pledge == 8000  # one key overridden
+    assert sc.as_of.isoformat() == "2026-01-06"
+    assert sc.title == "Variant of the base"
+
+
+def test_error_in_extended_file_points_at_that_file(tmp_path, capsys):
+    (tmp_path / "base.yaml").write_text("states:\n  - {id: FRA, name: France, assumption: fixture, resolve: 3}\n")
+    (tmp_path / "child.yaml").write_text("extends: base.yaml\ntitle: child\n")
+    assert main(["validate", str(tmp_path / "child.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'base.yaml'}:2: states[0].resolve: expected a probability" in err
+
+
+def test_fact_register_has_no_dangling_ids():
+    register = load_register(ROOT / "seeds")
+    assert len(register.sources) == 5
+    assert len(register.facts) >= 60
+    for fact in register.facts.values():
+        assert fact.source in register.sources
+    seeds = {p.name for p in (ROOT.parent / "shared" / "seeds").glob("*.txt")} or None
+    for source in register.sources.values():
+        if seeds is not None:
+            assert source.seed_file in seeds
+    # every fact a shipped scenario cites exists (load_scenario checks it too)
+    for path in SHIPPED:
+        load_scenario(path)
+
+
+def test_find_register_walks_up_from_a_scenario_folder():
+    assert find_register(CASES / "invalid") == ROOT / "seeds"
+
+
+def test_union_tags_are_never_field_names():
+    """Tags are stripped from error paths, so no field may share a name with one."""
+    models = [m for m in vars(schema).values() if isinstance(m, type) and issubclass(m, params.Strict)]
+    models += [m for m in vars(params).values() if isinstance(m, type) and issubclass(m, params.Strict)]
+    for model in models:
+        assert not (set(model.model_fields) & UNION_TAGS), model
+
+
+def test_schema_command_prints_json_schema_that_accepts_shipped_scenarios(capsys):
+    jsonschema = pytest.importorskip("jsonschema")
+    assert main(["schema"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["title"] == "sim scenario"
+    validator = jsonschema.Draft202012Validator(doc)
+    for path in SHIPPED + VALID:
+        data = yaml.safe_load(path.read_text())
+        data.pop("extends", None)
+        if path.stem == "variant":
+            continue  # partial by design: completed by its base
+        errors = list(validator.iter_errors(json.loads(json.dumps(data, default=str))))
+        assert not errors, (path.name, errors[0].message)
+
+
+def test_cli_through_a_subprocess():
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", str(CASES / "invalid" / "unknown-key.yaml")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert proc.returncode == 2
+    assert "did you mean 'willingness'" in proc.stderr
+    assert "Traceback" not in proc.stderr
