@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--replications", type=int, metavar="N", help="override run.replications")
     r.add_argument("--seed", type=int, metavar="S", help="override run.seed")
     r.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/<id>/<run-id>/)")
-    r.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1)")
+    r.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
     return p
 

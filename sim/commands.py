@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
 from pathlib import Path
 
 from . import api
 from .evidence import load_scenario
+from .experiment.executors import default_workers, local_executor
 from .results import RunResult
 from .results.storage import ResultsExist, default_dir, staged_dir
 from .results.summary import PROBABILITIES
@@ -84,12 +82,6 @@ def _troops(x: float) -> str:
     return "n/a" if x != x else f"{x:,.0f}"
 
 
-def _executor(workers: int | None):
-    if workers is None or workers <= 1:
-        return nullcontext(None)
-    return ProcessPoolExecutor(max_workers=workers)
-
-
 def cmd_run(args) -> int:
     loaded = load_scenario(args.file)
     sc = loaded.scenario
@@ -99,8 +91,8 @@ def cmd_run(args) -> int:
     out = args.out or default_dir(RESULTS_ROOT, sc.id, seed)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError([Problem(str(out), None, "--out", "already exists and is not empty; results are never overwritten")])
-    workers = args.workers if args.workers != 0 else os.cpu_count()
-    with _executor(workers) as executor:
+    workers = args.workers if args.workers != 0 else default_workers()
+    with local_executor(workers) as executor:
         result = api.run(loaded, replications=args.replications, seed=seed, executor=executor,
                          progress=True)
     print(format_summary(result))
