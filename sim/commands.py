@@ -48,11 +48,10 @@ def format_summary(result: RunResult, names: dict | None = None) -> str:
     for key, label in PROBABILITIES.items():
         d = s["probabilities"][key]
         lines.append(f"{label:<{width}}{_pct(d['p']):>7}   {_interval(d)}")
-    cond = s["conditional"]["activated_given_attributed"]
-    lines.append(
-        f"{'activated, given an attributed violation':<{width}}{_pct(cond['p']):>7}   {_interval(cond)}"
-        f"  (of {cond['n']:,})"
-    )
+    for key, label in (("held_given_ceasefire", "held, given a ceasefire"),
+                       ("activated_given_attributed", "activated, given an attributed violation")):
+        cond = s["conditional"][key]
+        lines.append(f"{label:<{width}}{_pct(cond['p']):>7}   {_interval(cond)}  (of {cond['n']:,})")
     q = s["force_in_ukraine_given_ceasefire"]
     qn = s["force_nearby_given_ceasefire"]
     th = sc.thresholds

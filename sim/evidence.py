@@ -132,7 +132,9 @@ def _load_register(folder: Path, stamp: tuple) -> Register:
 
 # --------------------------------------------------------------------------- parameters
 
-_BLOCK_SKIP = {"run"}  # run settings are not claims about the world
+_BLOCK_SKIP = {"run"}
+#: Parameters on the US backstop scale (a level name is a value, not a label).
+_LEVEL_PARAMETERS = {(schema.UnitedStates, "backstop"), (schema.Conditions, "us_backstop_at_least")}  # run settings are not claims about the world
 
 
 def _is_param(value, cls: type, name: str) -> bool:
@@ -140,7 +142,7 @@ def _is_param(value, cls: type, name: str) -> bool:
         return False
     if isinstance(value, (int, float, params._Dist, schema.FixedLevel, schema.LevelChoice)):
         return True
-    return cls is schema.UnitedStates and name == "backstop"
+    return isinstance(value, str) and (cls, name) in _LEVEL_PARAMETERS
 
 
 def _has(e: params.Evidence | None) -> bool:

@@ -66,7 +66,8 @@ def rich() -> Scenario:
             "offers": ["training", "logistics"][: i % 3],
             "parliament": {"vote_required": i % 2 == 0, "approval": 0.7, "delay_months": {"dist": "uniform", "low": 1, "high": 8},
                            "erosion_per_month": 0.02},
-            "conditions": {"us_backstop_at_least": need, "ceasefire_first": sid != "POL"},
+            "conditions": {"us_backstop_at_least": need, "ceasefire_first": sid != "POL",
+                           "months_after_ceasefire": 3 if sid == "FRA" else 0},
             "resolve": {"dist": "uniform", "low": 0.3, "high": 0.9},
             "acceptability_to_russia": 0.5 if sid == "TUR" else 0.1,
         })
@@ -104,7 +105,7 @@ def test_no_troops_before_the_ceasefire_where_required(rich_run):
     for state in model.coalition:
         started = state.start != NEVER
         if state.ceasefire_first:
-            assert np.all(state.start[started] >= model.ceasefire_month[started])
+            assert np.all(state.start[started] >= model.ceasefire_month[started] + state.wait[started])
         assert np.all(state.peak[~started] == 0)
 
 
@@ -216,6 +217,18 @@ def test_attribution_and_activation_probabilities_match_their_closed_forms():
     assert within(runs.loc[runs["violation"], "attributed"].mean(), d * a, nv)
     na = int(runs["attributed"].sum())
     assert within((runs.loc[runs["attributed"], "test_outcome"] == "activated").mean(), r, na)
+
+
+def test_us_led_monitoring_falls_back_below_the_monitoring_level():
+    n = 40_000
+    sc = one_state(1.0, 1.0, russia={"violation_hazard": 0.5},
+                   package={"monitoring": {"lead": "united_states", "detection": 0.9, "attribution": 1.0,
+                                           "detection_without_us": 0.3}},
+                   united_states={"backstop": {"dist": "choice", "values": ["political", "monitoring"]}})
+    runs = run_block(sc, n, block=0, seed=6, first_replication=0).runs
+    for level, p in (("political", 0.3), ("monitoring", 0.9)):
+        v = runs[runs["violation"] & (runs["us_backstop"] == level)]
+        assert within(v["detected"].mean(), p, len(v)), (level, v["detected"].mean())
 
 
 # --------------------------------------------------------------------------- monotonicity (CRN)

@@ -88,6 +88,19 @@ def test_extends_merges_states_by_id():
     assert sc.title == "Variant of the base"
 
 
+def test_extends_replaces_a_distribution_whole(tmp_path):
+    (tmp_path / "base.yaml").write_text(
+        "states:\n  - id: FRA\n    name: France\n    assumption: fixture\n"
+        "    troops: {willingness: {dist: beta, a: 2, b: 3, facts: [france-uk-keenest-paris-2025-09]}}\n"
+    )
+    (tmp_path / "child.yaml").write_text(
+        "extends: base.yaml\nstates:\n  - {id: FRA, troops: {willingness: {value: 0, assumption: none sent}}}\n"
+    )
+    state = load_scenario(tmp_path / "child.yaml").scenario.states[0]
+    assert state.troops.willingness.value == 0
+    assert state.troops.willingness.facts == [] and state.troops.willingness.assumption == "none sent"
+
+
 def test_error_in_extended_file_points_at_that_file(tmp_path, capsys):
     (tmp_path / "base.yaml").write_text("states:\n  - {id: FRA, name: France, assumption: fixture, resolve: 3}\n")
     (tmp_path / "child.yaml").write_text("extends: base.yaml\ntitle: child\n")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from ..scenario.schema import Level, LevelChoice, State, describe_level, sample_level
+from ..scenario.schema import Level, State, describe_level
 
 NEVER = np.iinfo(np.int32).max
 
@@ -58,8 +58,10 @@ class CoalitionState(mesa.Agent):
             self.approved = np.ones(n, dtype=bool)
         self.voted = self.approved.copy()
 
-        self.required_level = Level[spec.conditions.us_backstop_at_least].value
-        self.ceasefire_first = spec.conditions.ceasefire_first
+        cond = spec.conditions
+        self.required_level = model.draw_level(f"{key}.conditions.us_backstop_at_least", cond.us_backstop_at_least)
+        self.ceasefire_first = cond.ceasefire_first
+        self.wait = whole_months(draw(f"{key}.conditions.months_after_ceasefire", cond.months_after_ceasefire))
         self.resolve = draw(f"{key}.resolve", spec.resolve)
         self.assist_draw = uniform(f"{key}.assist")
         self.acceptability = draw(f"{key}.acceptability_to_russia", spec.acceptability_to_russia)
@@ -96,7 +98,7 @@ class CoalitionState(mesa.Agent):
         """Phase 3: start once every condition holds; troops arrive linearly over the ramp."""
         ready = self.willing & self.approved & (us_level >= self.required_level) & (self.target > 0)
         if self.ceasefire_first:
-            ready &= ceasefire_month <= t
+            ready &= ceasefire_month.astype(np.int64) + self.wait <= t
         self.start = np.where(ready & (self.start == NEVER), t, self.start)
         begun = self.start <= t
         elapsed = np.where(begun, t - self.start + 1, 0)
@@ -113,9 +115,8 @@ class UnitedStates(mesa.Agent):
         super().__init__(model)
         spec = model.spec.united_states
         n = model.replications
-        rng = model.stream("param:united_states.backstop") if isinstance(spec.backstop, LevelChoice) else None
         #: The level offered (int codes of :class:`Level`); what is realised depends on Congress.
-        self.offered = sample_level(spec.backstop, rng, n).astype(np.int8)
+        self.offered = model.draw_level("united_states.backstop", spec.backstop)
         self.described = describe_level(spec.backstop)
         self.executive_cap = np.minimum(self.offered, Level[spec.executive_max].value)
         self.congress_required = spec.congress.required

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import params
-from ..scenario.schema import Level, Scenario
+from ..scenario.schema import Level, LevelChoice, Scenario, sample_level
 from .agents import NEVER, CoalitionState, Russia, UnitedStates, Ukraine
 from .streams import Streams
 
@@ -81,10 +81,21 @@ class GuaranteeModel(mesa.Model):
         self.binding = scenario.package.binding_commitment.enabled
 
         mon = scenario.package.monitoring
-        self.detected = self.uniform("monitoring.detect") < self.draw("package.monitoring.detection", mon.detection)
-        self.attribution_ok = self.uniform("monitoring.attribute") < self.draw(
-            "package.monitoring.attribution", mon.attribution
+        self.detect_draw = self.uniform("monitoring.detect")
+        self.attribute_draw = self.uniform("monitoring.attribute")
+        self.detection = self.draw("package.monitoring.detection", mon.detection)
+        self.attribution = self.draw("package.monitoring.attribution", mon.attribution)
+        # US-led monitoring degrades when the realised US backstop falls below 'monitoring'.
+        self.us_led = mon.lead == "united_states"
+        self.detection_without_us = (
+            self.detection if mon.detection_without_us is None
+            else self.draw("package.monitoring.detection_without_us", mon.detection_without_us)
         )
+        self.attribution_without_us = (
+            self.attribution if mon.attribution_without_us is None
+            else self.draw("package.monitoring.attribution_without_us", mon.attribution_without_us)
+        )
+        self.detected = np.zeros(n, dtype=bool)
         act = scenario.activation
         self.quorum = self.draw("activation.quorum", act.quorum)
         leads = set(scenario.package.multinational_force.lead_nations) if act.require_leads else set()
@@ -111,6 +122,11 @@ class GuaranteeModel(mesa.Model):
     def uniform(self, name: str, shape=None) -> np.ndarray:
         """Uniform draws of the named event stream (shape ``(R,)`` by default)."""
         return self.streams.uniform(name, self.replications if shape is None else shape)
+
+    def draw_level(self, name: str, param) -> np.ndarray:
+        """Per-replication US backstop levels (int8 codes of :class:`Level`)."""
+        rng = self.streams(f"param:{name}") if isinstance(param, LevelChoice) else None
+        return sample_level(param, rng, self.replications).astype(np.int8)
 
     def draw(self, name: str, param) -> np.ndarray:
         """Per-replication values of a parameter; a distribution gets its own named stream."""
@@ -156,7 +172,7 @@ class GuaranteeModel(mesa.Model):
         eligible = in_ceasefire & (self.ceasefire_month < t) & (self.violation_month == NEVER)
         violated = self.russia.violate(t, eligible, deterrence)
         self.violation_month[violated] = t
-        attributed = violated & self.detected & self.attribution_ok
+        attributed = self._monitor(violated)
         if attributed.any():
             self._activate(attributed)
 
@@ -181,6 +197,17 @@ class GuaranteeModel(mesa.Model):
             * (1.0 - self.w_army * x_army)
             * (1.0 - self.w_commitment * x_commitment)
         )
+
+    def _monitor(self, violated: np.ndarray) -> np.ndarray:
+        """Phase 5: detection and attribution of this month's violations."""
+        detection, attribution = self.detection, self.attribution
+        if self.us_led:
+            with_us = self.united_states.level >= Level.monitoring.value
+            detection = np.where(with_us, detection, self.detection_without_us)
+            attribution = np.where(with_us, attribution, self.attribution_without_us)
+        detected = violated & (self.detect_draw < detection)
+        self.detected |= detected
+        return detected & (self.attribute_draw < attribution)
 
     def _activate(self, attributed: np.ndarray) -> None:
         """Phases 5–6 for replications whose violation was just attributed: a political decision."""
@@ -240,7 +267,7 @@ class GuaranteeModel(mesa.Model):
             "army_strength": self.ukraine.strength,
             "violation": violation,
             "violation_month": _months(self.violation_month),
-            "detected": violation & self.detected,
+            "detected": self.detected,
             "attributed": self.attributed,
             "test_outcome": pd.Categorical.from_codes(outcome, categories=TEST_OUTCOMES),
             "assisting_share": self.assisting_share,

@@ -27,7 +27,7 @@ PROBABILITIES = {
     "violation": "ceasefire violated",
     "detected": "violation detected",
     "attributed": "violation attributed to Russia",
-    "held": "test outcome: held (no violation)",
+    "held": "test outcome: held (no violation, or no ceasefire)",
     "unattributed": "test outcome: violation not attributed",
     "activated": "test outcome: guarantee activated",
     "failed": "test outcome: attributed, guarantee failed to activate",
@@ -106,6 +106,8 @@ def summarise(runs: pd.DataFrame, states: pd.DataFrame, timeline: pd.DataFrame, 
         "activated_given_attributed": proportion(counts["activated"], attributed),
         "attributed_given_violation": proportion(counts["attributed"], counts["violation"]),
         "violation_given_ceasefire": proportion(counts["violation"], counts["ceasefire"]),
+        # Without a ceasefire there is nothing to violate: 'held' then says nothing.
+        "held_given_ceasefire": proportion(int((runs["ceasefire"] & ~runs["violation"]).sum()), counts["ceasefire"]),
     }
     in_ceasefire = runs.loc[runs["ceasefire"]]
     levels = runs["us_backstop"].value_counts(normalize=True, sort=False)

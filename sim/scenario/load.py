@@ -67,8 +67,14 @@ def _rekey(origin: dict, old: Path_, new: Path_) -> dict:
 
 
 def _merge(base: Any, child: Any, path: Path_, bo: dict, co: dict, out: dict) -> Any:
-    """Deep-merge ``child`` over ``base``; origins of the result go to ``out``."""
-    if isinstance(base, dict) and isinstance(child, dict):
+    """Deep-merge ``child`` over ``base``; origins of the result go to ``out``.
+
+    A parameter written as a mapping (``{dist: ...}`` or ``{value: ...}``) replaces
+    the base's parameter whole, evidence included: mixing keys of two distributions
+    would make a third nobody wrote.
+    """
+    is_param = isinstance(child, dict) and ("dist" in child or "value" in child)
+    if isinstance(base, dict) and isinstance(child, dict) and not is_param:
         merged = {}
         for key in list(base) + [k for k in child if k not in base]:
             sub = path + (key,)

@@ -168,6 +168,13 @@ class Monitoring(Evidence):
     )
     detection: Probability = Field(0.7, description="P(a violation is detected).")
     attribution: Probability = Field(0.7, description="P(a detected violation is attributed to Russia).")
+    detection_without_us: Probability | None = Field(
+        None, description="Detection when the US leads monitoring but its realised backstop is below "
+        "'monitoring' (e.g. Congress failed); none = unchanged.",
+    )
+    attribution_without_us: Probability | None = Field(
+        None, description="Attribution in the same case; none = unchanged."
+    )
 
 
 class MultinationalForce(Evidence):
@@ -360,8 +367,13 @@ class Parliament(Evidence):
 
 
 class Conditions(Evidence):
-    us_backstop_at_least: LevelName = Field("none", description="Lowest realised US backstop it accepts.")
+    us_backstop_at_least: LevelParam = Field(
+        "none", description="Lowest realised US backstop it accepts (a level, or a choice of levels)."
+    )
     ceasefire_first: bool = Field(True, description="Deploys only after a ceasefire.")
+    months_after_ceasefire: Months = Field(
+        0, description="Months the ceasefire must have held before it deploys (a 'lasting peace')."
+    )
 
 
 class State(Evidence):

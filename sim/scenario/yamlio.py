@@ -13,6 +13,7 @@ first and checks it before anything is constructed:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import yaml
 MAX_EXPANDED_NODES = 100_000
 
 Path_ = tuple[str | int, ...]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        # One problem, one line: a key such as 'title\r' must not split the message.
+        return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class InputError(Exception):
