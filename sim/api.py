@@ -6,7 +6,7 @@ import time
 from concurrent.futures import Executor
 from pathlib import Path
 
-from .evidence import LoadedScenario, load_scenario
+from .evidence import LoadedScenario, evidence_record, load_scenario
 from .experiment import run_scenario
 from .results import RunResult
 from .scenario.schema import Scenario
@@ -29,6 +29,7 @@ def run(
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
     meta: dict = {}
+    evidence = None
     if isinstance(scenario, LoadedScenario):
         meta = {
             "scenario_file": str(scenario.path),
@@ -36,6 +37,7 @@ def run(
             "scenario_sha256": scenario.file_hash,
             "coverage": scenario.coverage.as_dict(),
         }
+        evidence = evidence_record(scenario.scenario, scenario.register)
         scenario = scenario.scenario
     seed = scenario.run.seed if seed is None else int(seed)
     block_size = scenario.run.block_size if block_size is None else int(block_size)
@@ -43,4 +45,4 @@ def run(
     t0 = time.perf_counter()
     out = run_scenario(scenario, replications, seed, block_size, executor, progress)
     meta["timing"] = {"started_unix": started, "seconds": round(time.perf_counter() - t0, 3)}
-    return RunResult(scenario, out.runs, out.states, out.timeline, seed, block_size, meta)
+    return RunResult(scenario, out.runs, out.states, out.timeline, seed, block_size, meta, evidence)

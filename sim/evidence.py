@@ -275,6 +275,36 @@ def check(scenario: schema.Scenario, located: Located, register: Register) -> li
     return problems
 
 
+def evidence_record(scenario: schema.Scenario, register: Register) -> dict:
+    """Everything a report needs to trace each number: parameters, cited facts, their sources."""
+    rows = []
+    cited: set[str] = set()
+    for p in parameters(scenario):
+        rows.append({
+            "parameter": p.name, "value": p.describe(), "explicit": p.explicit,
+            "facts": list(p.facts), "assumption": p.assumption,
+        })
+        cited.update(p.facts)
+    states = []
+    for s in scenario.states:
+        states.append({"id": s.id, "name": s.name, "facts": list(s.facts), "assumption": s.assumption})
+        cited.update(s.facts)
+    cited.update(fid for _, fid in _citations(scenario, ()))
+    facts = {
+        fid: register.facts[fid].model_dump(mode="json", exclude_none=True)
+        for fid in sorted(cited) if fid in register.facts
+    }
+    used_sources = {f["source"] for f in facts.values()} | set(scenario.sources)
+    sources = {
+        sid: register.sources[sid].model_dump(mode="json")
+        for sid in sorted(used_sources) if sid in register.sources
+    }
+    return {
+        "coverage": coverage(scenario).as_dict(),
+        "parameters": rows, "states": states, "facts": facts, "sources": sources,
+    }
+
+
 # --------------------------------------------------------------------------- loading
 
 

@@ -5,6 +5,7 @@ Folder layout::
     manifest.json     provenance: scenario file hash, seed, block size, versions, command, timing
     summary.json      probabilities with 95% Wilson intervals, quantiles, top contributors
     scenario.json     the validated scenario (so figures and reports need nothing else)
+    evidence.json     each parameter's value and facts or assumption; the cited facts and sources
     runs.parquet      one row per replication
     states.parquet    one row per replication × state
     timeline.parquet  one row per month: counts of replications (ceasefire, ratified, ...)
@@ -36,6 +37,8 @@ class RunResult:
     seed: int
     block_size: int
     meta: dict = field(default_factory=dict)  # scenario file, hash, coverage, timing
+    #: Parameters with their facts/assumptions, cited facts and sources (None for a bare Scenario).
+    evidence: dict | None = None
 
     @property
     def replications(self) -> int:
@@ -85,6 +88,8 @@ class RunResult:
         storage.write_json(tmp / "summary.json", self.summary)
         storage.write_json(tmp / "scenario.json", self.scenario.model_dump(mode="json", by_alias=True))
         storage.write_json(tmp / "manifest.json", {**self.manifest(), "meta": self.meta})
+        if self.evidence is not None:
+            storage.write_json(tmp / "evidence.json", self.evidence)
 
 
 def load(folder: str | Path) -> RunResult:
@@ -100,4 +105,8 @@ def load(folder: str | Path) -> RunResult:
         seed=manifest["seed"],
         block_size=manifest["block_size"],
         meta=manifest.get("meta", {}),
+        evidence=(
+            json.loads((folder / "evidence.json").read_text(encoding="utf-8"))
+            if (folder / "evidence.json").is_file() else None
+        ),
     )
