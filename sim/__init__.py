@@ -16,7 +16,15 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
-from .api import run  # noqa: E402
 from .evidence import load_scenario  # noqa: E402
 
 __all__ = ["__version__", "load_scenario", "run"]
+
+
+def __getattr__(name):
+    # `sim.run` pulls in Mesa and pandas; `sim validate` should not pay for them.
+    if name == "run":
+        from .api import run
+
+        return run
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .scenario.yamlio import InputError
 
-COMMANDS = ("run", "validate", "schema")
+COMMANDS = ("run", "validate", "schema", "sweep")
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -42,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/<id>/<run-id>/)")
     r.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
+
+    s = sub.add_parser("sweep", help="run a parameter sweep (resumable; local cores or a Dask cluster)")
+    s.add_argument("file", type=Path, metavar="SWEEP")
+    s.add_argument("--workers", type=int, metavar="N", help="local processes (default: all cores)")
+    s.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on an existing Dask cluster")
+    s.add_argument("--replications", type=int, metavar="N", help="override replications per point")
+    s.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/<sweep-id>/<run-id>/)")
+    s.add_argument("--resume", action="store_true", help="continue the sweep already in --out DIR")
+    s.add_argument("--no-figures", action="store_true", help="skip the figures")
     return p
 
 

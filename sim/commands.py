@@ -107,6 +107,59 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from .experiment.design import load_sweep
+    from .experiment.executors import dask_executor
+    from .results.sweep import SweepFolderError, format_points, run_sweep
+
+    if args.resume and args.out is None:
+        raise InputError([Problem(str(args.file), None, "--resume", "needs --out DIR: the folder of the sweep to continue")])
+    if args.replications is not None and args.replications < 1:
+        raise InputError([Problem(str(args.file), None, "--replications", f"expected a positive number, found {args.replications}")])
+    plan = load_sweep(args.file, replications=args.replications)
+    out = args.out or default_dir(RESULTS_ROOT, plan.sweep.id, plan.seed)
+    units = len(plan.points) * -(-plan.replications // plan.block_size)
+    if args.scheduler:
+        where = f"Dask cluster {args.scheduler}"
+        context = dask_executor(args.scheduler)
+        in_flight = 64
+    else:
+        workers = args.workers or default_workers()
+        where = f"{workers} local process{'es' if workers > 1 else ''}"
+        context = local_executor(workers)
+        in_flight = 4 * workers
+    print(f"sweep {plan.sweep.id}: {len(plan.points)} points × {plan.replications} replications "
+          f"({units} units of ≤{plan.block_size}), seed {plan.seed}, on {where}")
+    print(f"results: {out}" + ("  (resuming)" if args.resume else ""))
+    try:
+        with context as executor:
+            outcome = run_sweep(plan, out, executor, resume=args.resume, in_flight=in_flight)
+    except SweepFolderError as exc:
+        raise InputError([Problem(str(out), None, "--out", str(exc))]) from None
+    print(format_points(outcome.points, plan.parameter_paths))
+    if not args.no_figures:
+        _write_sweep_figures(outcome, plan, out)
+    print(f"\n{outcome.units_total} units: {outcome.units_run} run now, {outcome.units_skipped} already on disk, "
+          f"{len(outcome.failures)} failed")
+    if outcome.failures:
+        for f in outcome.failures:
+            print(f"failed: {f['unit']} {f['parameters']}: {f['error']}", file=sys.stderr)
+        print(f"{len(outcome.failures)} unit(s) failed; fix the cause and continue with --resume --out {out}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write_sweep_figures(outcome, plan, folder: Path) -> None:
+    try:
+        from .figures import save_sweep_figures
+    except ImportError:  # figures land with their own issue
+        return
+    manifest = {"parameters": plan.parameter_paths, "sweep": plan.sweep.id, "seed": plan.seed,
+                "replications": plan.replications}
+    save_sweep_figures(outcome.points, manifest, folder / "figures")
+
+
 def _write_figures(result: RunResult, folder: Path) -> None:
     try:
         from .figures import save_run_figures

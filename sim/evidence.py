@@ -113,7 +113,7 @@ def _load_register(folder: Path, stamp: tuple) -> Register:
             problems.extend(exc.problems)
         except ValidationError as exc:
             located = Located(doc.data, {p: (doc.file, ln) for p, ln in doc.lines.items()}, [doc.file])
-            problems.extend(validation_problems(exc, located))
+            problems.extend(validation_problems(exc, located, root=_RegisterFile))
     if problems:
         raise InputError(problems)
     sources = {s.id: s for s in parsed["sources.yaml"].sources}

@@ -21,7 +21,7 @@ from . import params, schema
 from .yamlio import Document, InputError, Path_, Problem, format_path, read_yaml
 
 #: Loc elements pydantic adds for union members; never field names (a test checks).
-UNION_TAGS = frozenset(params.PARAM_TAGS) | {"level"}
+UNION_TAGS = frozenset(params.PARAM_TAGS) | {"level", "list", "range", "bounds"}
 _TAG_CLASSES = {
     "fixed": (params.Fixed, schema.FixedLevel),
     "uniform": (params.Uniform,),
@@ -194,9 +194,9 @@ def _model_classes(annotation: Any) -> set[type[BaseModel]]:
     return found
 
 
-def _field_names_at(loc: tuple) -> list[str]:
+def _field_names_at(loc: tuple, root: type[BaseModel]) -> list[str]:
     """Valid keys of the mapping at ``loc`` (for did-you-mean)."""
-    candidates: set[type[BaseModel]] = {schema.Scenario}
+    candidates: set[type[BaseModel]] = {root}
     for el in loc:
         if isinstance(el, int):
             continue
@@ -225,8 +225,10 @@ def _parse_path(text: str) -> Path_:
     return tuple(m.group(1) if m.group(1) else int(m.group(2)) for m in _PATH_PART.finditer(text))
 
 
-def validation_problems(exc: ValidationError, located: Located) -> list[Problem]:
-    """Turn pydantic's errors into one :class:`Problem` each."""
+def validation_problems(
+    exc: ValidationError, located: Located, root: type[BaseModel] = schema.Scenario
+) -> list[Problem]:
+    """Turn pydantic's errors into one :class:`Problem` each (``root``: the file's model)."""
     problems = []
     for err in exc.errors():
         loc = tuple(err["loc"])
@@ -235,7 +237,7 @@ def validation_problems(exc: ValidationError, located: Located) -> list[Problem]
         msg = err["msg"]
         if kind == "extra_forbidden":
             key = str(loc[-1])
-            names = _field_names_at(loc[:-1])
+            names = _field_names_at(loc[:-1], root)
             close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(names)}"
             problems.append(located.problem(path, f"unknown field '{key}'{hint}"))
@@ -253,7 +255,7 @@ def validation_problems(exc: ValidationError, located: Located) -> list[Problem]
                 continue
             problems.append(located.problem(path, msg))
             continue
-        if kind in ("param", "level", "union_tag_invalid", "union_tag_not_found"):
+        if kind in ("param", "level", "axis", "union_tag_invalid", "union_tag_not_found"):
             problems.append(located.problem(path, f"{msg}, found {_short(err.get('input'))}"))
             continue
         text = msg[0].lower() + msg[1:]
@@ -268,7 +270,9 @@ def load(path: str | Path) -> tuple[schema.Scenario, Located]:
     Raises :class:`InputError` with one problem per mistake.
     """
     located = read_located(path)
-    located.data.setdefault("id", _default_id(Path(path)))
+    if located.origin.get(("id",), (None,))[0] != str(path):
+        # A scenario's id is its own file's, never inherited through `extends`.
+        located.data["id"] = _default_id(Path(path))
     try:
         scenario = schema.Scenario.model_validate(located.data)
     except ValidationError as exc:

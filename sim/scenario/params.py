@@ -38,7 +38,6 @@ from pydantic import (
     Tag,
     model_validator,
 )
-from scipy import stats
 
 
 class Strict(BaseModel):
@@ -183,6 +182,8 @@ class Normal(_Dist):
         return self
 
     def _frozen(self):
+        from scipy import stats  # imported here: scipy.stats costs a second at start-up
+
         a = (self.low - self.mean_) / self.sd
         b = (self.high - self.mean_) / self.sd
         return stats.truncnorm(a, b, loc=self.mean_, scale=self.sd)

@@ -1,0 +1,315 @@
+"""Sweep files and experiment designs: which scenario points a sweep runs.
+
+A sweep file names a base scenario, the parameters to vary (by dotted path,
+states addressed by id: ``states.DEU.troops.willingness``), a design and the
+replications per point::
+
+    scenario: ../scenarios/paris.yaml
+    parameters:
+      united_states.backstop: [none, political, enablers, monitoring, direct]
+      russia.acceptance.without_troops: {start: 0.1, stop: 0.9, step: 0.2}
+      states.DEU.troops.willingness: {low: 0.0, high: 1.0, levels: 5}
+    design: {kind: grid}          # or latin_hypercube / sobol (points: N), morris (trajectories: N)
+    replications: 200
+    seed: 1
+
+Grids take the product of the value lists; sampled designs come from
+``scipy.stats.qmc`` (Latin hypercube, Sobol) and SALib (Morris) with a
+generator derived from the sweep's seed.  Every point is validated as a
+scenario before anything runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+from pydantic import Discriminator, Field, Tag, ValidationError, model_validator
+
+from ..evidence import LoadedScenario, load_scenario
+from ..scenario import schema
+from ..scenario.load import Located, validation_problems
+from ..scenario.params import Strict
+from ..scenario.yamlio import InputError, Problem, read_yaml
+from ..model.streams import name_words
+
+PATH = r"^[a-z_]+(\.[A-Za-z0-9_]+)+$"
+
+
+class Range(Strict):
+    """``start``, ``start + step``, … up to and including ``stop`` (within rounding)."""
+
+    start: float
+    stop: float
+    step: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.start > self.stop:
+            raise ValueError(f"start must not exceed stop, found start={self.start:g} > stop={self.stop:g}")
+        if (self.stop - self.start) / self.step > 10_000:
+            raise ValueError("the range has more than 10,000 values")
+        return self
+
+    def values(self) -> list[float]:
+        n = int(math.floor((self.stop - self.start) / self.step + 1e-9)) + 1
+        return [round(self.start + i * self.step, 12) for i in range(n)]
+
+
+class Bounds(Strict):
+    """A continuous interval; a grid needs ``levels`` evenly spaced values from it."""
+
+    low: float
+    high: float
+    levels: int | None = Field(None, ge=2, le=1000)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.low > self.high:
+            raise ValueError(f"low must not exceed high, found low={self.low:g} > high={self.high:g}")
+        return self
+
+    def values(self) -> list[float]:
+        if self.levels is None:
+            raise ValueError("a grid needs 'levels' for bounds")
+        return [float(v) for v in np.linspace(self.low, self.high, self.levels)]
+
+
+def _axis_tag(value: Any) -> str | None:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        if "step" in value or "start" in value:
+            return "range"
+        return "bounds"
+    return None
+
+
+Axis = Annotated[
+    Union[
+        Annotated[list[Union[float, str]], Tag("list"), Field(min_length=1)],
+        Annotated[Range, Tag("range")],
+        Annotated[Bounds, Tag("bounds")],
+    ],
+    Discriminator(
+        _axis_tag, custom_error_type="axis",
+        custom_error_message="expected a list of values, {start, stop, step} or {low, high[, levels]}",
+    ),
+]
+
+
+class Design(Strict):
+    kind: Literal["grid", "latin_hypercube", "sobol", "morris"] = "grid"
+    points: int | None = Field(None, ge=1, le=1_000_000, description="Points of a Latin hypercube or Sobol design.")
+    trajectories: int | None = Field(None, ge=1, le=100_000, description="Morris trajectories (points = trajectories × (parameters + 1)).")
+    levels: int = Field(4, ge=2, le=100, description="Morris grid levels.")
+
+    @model_validator(mode="after")
+    def _needs(self):
+        if self.kind in ("latin_hypercube", "sobol") and self.points is None:
+            raise ValueError(f"a {self.kind} design needs 'points'")
+        if self.kind == "sobol" and self.points is not None and self.points & (self.points - 1):
+            raise ValueError(f"a sobol design needs a power of two points, found {self.points}")
+        if self.kind == "morris" and self.trajectories is None:
+            raise ValueError("a morris design needs 'trajectories'")
+        return self
+
+
+class Sweep(Strict):
+    """A sweep file."""
+
+    id: str = Field("sweep", pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    title: str = ""
+    description: str = ""
+    scenario: str = Field(description="Base scenario file, relative to the sweep file.")
+    parameters: dict[Annotated[str, Field(pattern=PATH)], Axis] = Field(min_length=1)
+    design: Design = Field(default_factory=Design)
+    replications: int = Field(200, ge=1, le=10_000_000, description="Replications per point.")
+    block_size: int | None = Field(None, ge=1, le=1_000_000, description="Defaults to the scenario's, capped at replications.")
+    seed: int | None = Field(None, ge=0, description="Defaults to the scenario's run.seed.")
+
+
+@dataclass
+class SweepPlan:
+    """A validated sweep: its points (parameter values) and their scenarios."""
+
+    sweep: Sweep
+    path: Path
+    base: LoadedScenario
+    points: list[dict[str, Any]]  # one {path: value} per point
+    scenarios: list[schema.Scenario]
+    seed: int
+    replications: int
+    block_size: int
+    fingerprint: str  # what makes two sweeps the same (for --resume)
+
+    @property
+    def parameter_paths(self) -> list[str]:
+        return list(self.sweep.parameters)
+
+
+# --------------------------------------------------------------------------- designs
+
+
+def design_rng(seed: int) -> np.random.Generator:
+    """The design's own generator: a stream of the sweep seed named 'design'."""
+    ss = np.random.SeedSequence(entropy=seed, spawn_key=(2**31, *name_words("design")))
+    return np.random.Generator(np.random.PCG64(ss))
+
+
+def _unit_to_axis(u: np.ndarray, axis) -> list:
+    if isinstance(axis, Bounds):
+        return [float(axis.low + x * (axis.high - axis.low)) for x in u]
+    values = axis.values() if isinstance(axis, Range) else list(axis)
+    idx = np.minimum((u * len(values)).astype(int), len(values) - 1)
+    return [values[i] for i in idx]
+
+
+def _qmc(kind: str, d: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    from scipy.stats import qmc
+
+    cls = qmc.LatinHypercube if kind == "latin_hypercube" else qmc.Sobol
+    try:
+        engine = cls(d, rng=rng)
+    except TypeError:  # scipy < 1.15 calls it `seed`
+        engine = cls(d, seed=rng)
+    return engine.random(n)
+
+
+def _morris(axes: list, trajectories: int, levels: int, rng: np.random.Generator) -> np.ndarray:
+    try:
+        from SALib.sample import morris
+    except ImportError:
+        raise InputError([Problem("", None, "design.kind", "a morris design needs SALib: pip install 'sim[analysis]'")]) from None
+    problem = {"num_vars": len(axes), "names": [f"x{i}" for i in range(len(axes))], "bounds": [[0.0, 1.0]] * len(axes)}
+    # SALib puts the top level exactly at 1.0; keep draws inside [0, 1) for list axes.
+    return np.minimum(morris.sample(problem, trajectories, num_levels=levels, seed=rng), np.nextafter(1.0, 0.0))
+
+
+def design_points(sweep: Sweep, seed: int) -> list[dict[str, Any]]:
+    """The parameter values of every point, in a fixed order."""
+    names = list(sweep.parameters)
+    axes = [sweep.parameters[n] for n in names]
+    kind = sweep.design.kind
+    if kind == "grid":
+        lists = [a.values() if isinstance(a, (Range, Bounds)) else list(a) for a in axes]
+        return [dict(zip(names, combo)) for combo in itertools.product(*lists)]
+    rng = design_rng(seed)
+    if kind == "morris":
+        unit = _morris(axes, sweep.design.trajectories, sweep.design.levels, rng)
+    else:
+        unit = _qmc(kind, len(axes), sweep.design.points, rng)
+    columns = [_unit_to_axis(unit[:, j], a) for j, a in enumerate(axes)]
+    return [dict(zip(names, row)) for row in zip(*columns)]
+
+
+# --------------------------------------------------------------------------- points
+
+
+def _set(data: dict, path: str, value: Any, sweep_id: str) -> None:
+    """Set a dotted path in raw scenario data; ``states.<ID>`` finds the state by id."""
+    parts = path.split(".")
+    node: Any = data
+    i = 0
+    while i < len(parts) - 1:
+        part = parts[i]
+        if part == "states" and node is data:
+            sid = parts[i + 1]
+            match = [s for s in data.get("states", []) if isinstance(s, dict) and s.get("id") == sid]
+            if not match:
+                raise KeyError(f"the scenario has no state '{sid}'")
+            node = match[0]
+            i += 2
+            continue
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise KeyError(f"'{part}' is not a block of the scenario")
+        i += 1
+    leaf = parts[-1]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        node[leaf] = {"value": float(value), "assumption": f"varied by sweep {sweep_id}"}
+    else:
+        node[leaf] = value
+
+
+def _fingerprint(raw: dict, base: LoadedScenario, replications: int, block_size: int, seed: int) -> str:
+    doc = {
+        "sweep": raw,
+        "scenario_sha256": base.file_hash,
+        "replications": replications, "block_size": block_size, "seed": seed,
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def load_sweep(path: str | Path, replications: int | None = None) -> SweepPlan:
+    """Read, validate and expand a sweep file; every point's scenario is validated.
+
+    Raises :class:`InputError` with one problem per mistake.
+    """
+    path = Path(path)
+    doc = read_yaml(path)
+    located = Located(doc.data, {p: (doc.file, ln) for p, ln in doc.lines.items()}, [doc.file])
+    doc.data.setdefault("id", re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "sweep")
+    raw_sweep = json.loads(json.dumps(doc.data, sort_keys=True, default=str))
+    try:
+        sweep = Sweep.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(validation_problems(exc, located, root=Sweep)) from None
+    scenario_path = (path.parent / sweep.scenario)
+    if not scenario_path.is_file():
+        raise InputError([located.problem(("scenario",), f"the scenario file does not exist: {sweep.scenario}")])
+    base = load_scenario(scenario_path)
+    seed = base.scenario.run.seed if sweep.seed is None else sweep.seed
+    reps = sweep.replications if replications is None else replications
+    block_size = min(sweep.block_size or base.scenario.run.block_size, reps)
+    points = design_points(sweep, seed)
+    raw = base.located.data
+
+    problems: list[Problem] = []
+    scenarios: list[schema.Scenario] = []
+    for values in points:
+        data = copy.deepcopy(raw)
+        bad = False
+        for name, value in values.items():
+            try:
+                _set(data, name, value, sweep.id)
+            except KeyError as exc:
+                problems.append(located.problem(("parameters", name), str(exc.args[0])))
+                bad = True
+        if bad:
+            break
+        try:
+            scenarios.append(schema.Scenario.model_validate(data))
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in err["loc"] if isinstance(p, str) and p not in ("number", "fixed", "level"))
+                name = next((n for n in values if loc.startswith(_schema_path(n, base.scenario))), None)
+                shown = {k: v for k, v in values.items()}
+                msg = err["msg"].removeprefix("Value error, ")
+                problems.append(located.problem(
+                    ("parameters", name) if name else ("parameters",),
+                    f"point {shown} is not a valid scenario: {loc}: {msg}",
+                ))
+            break  # one bad point says enough; the rest share the cause
+    if problems:
+        raise InputError(problems)
+    return SweepPlan(
+        sweep, path, base, points, scenarios, seed, reps, block_size,
+        _fingerprint(raw_sweep, base, reps, block_size, seed),
+    )
+
+
+def _schema_path(name: str, scenario: schema.Scenario) -> str:
+    """``states.DEU.x`` -> ``states.x`` (pydantic locs use list indices, dropped above)."""
+    parts = name.split(".")
+    if parts[0] == "states" and len(parts) > 2:
+        return ".".join(["states", *parts[2:]])
+    return name

@@ -1,0 +1,184 @@
+"""Words and numbers for people: shares with intervals, troop counts, parameter and outcome names.
+
+Shared by the figures and the HTML report so that one number reads the same
+everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import typing
+
+from ..results.summary import PROBABILITIES
+from ..scenario import schema
+
+#: The US backstop scale in its order (sweep axes and conditions are sorted by it).
+LEVELS = tuple(schema.Level.names())
+
+#: Short plain-words names of outcomes (the column names stay the keys).
+OUTCOME_NAMES = {
+    "ceasefire": "ceasefire reached",
+    "ratified": "binding commitment ratified",
+    "deployed": "any troops deployed in Ukraine",
+    "force_ge_minimum": "force in Ukraine ≥ minimum effective size",
+    "force_ge_target": "force in Ukraine ≥ target size",
+    "violation": "ceasefire violated",
+    "detected": "violation detected",
+    "attributed": "violation attributed to Russia",
+    "held": "held (no violation)",
+    "unattributed": "violation not attributed",
+    "activated": "guarantee activated",
+    "failed": "attributed, guarantee failed to activate",
+    "activated_given_attributed": "guarantee activated, given an attributed violation",
+}
+assert set(PROBABILITIES) <= set(OUTCOME_NAMES)
+
+
+def is_missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def share_decimals(low: float | None, high: float | None) -> int:
+    """Decimals of a percentage: whole percent unless the interval is narrower than 2 points."""
+    if is_missing(low) or is_missing(high):
+        return 0
+    return 0 if (high - low) * 100 >= 2 else 1
+
+
+def pct(p: float | None, decimals: int = 0) -> str:
+    """A share in [0, 1] as a percentage, e.g. ``34%``; ``n/a`` when missing."""
+    if is_missing(p):
+        return "n/a"
+    return f"{100 * p:.{decimals}f}%"
+
+
+def share_with_interval(p: float | None, low: float | None, high: float | None) -> str:
+    """``34% (95% interval 32–36%)``; decimals follow the interval's width."""
+    if is_missing(p):
+        return "n/a"
+    d = share_decimals(low, high)
+    if is_missing(low) or is_missing(high):
+        return pct(p, d)
+    return f"{pct(p, d)} (95% interval {100 * low:.{d}f}–{100 * high:.{d}f}%)"
+
+
+def short_interval(p: float | None, low: float | None, high: float | None) -> str:
+    """``34% (32–36)`` — the compact form used on charts."""
+    if is_missing(p):
+        return "n/a"
+    d = share_decimals(low, high)
+    if is_missing(low) or is_missing(high):
+        return pct(p, d)
+    return f"{pct(p, d)} ({100 * low:.{d}f}–{100 * high:.{d}f})"
+
+
+def troops(x: float | None) -> str:
+    """A troop count with thousands separators, e.g. ``10,000``."""
+    if is_missing(x):
+        return "n/a"
+    return f"{x:,.0f}"
+
+
+def troops_short(x: float) -> str:
+    """Compact troop count for axis ticks: ``12.5k``."""
+    if abs(x) >= 1000:
+        s = f"{x / 1000:.1f}".rstrip("0").rstrip(".")
+        return f"{s}k"
+    return f"{x:.0f}"
+
+
+def date_words(d: dt.date | str | None) -> str:
+    """``4 January 2026`` (a date), ``March 2025`` (a ``YYYY-MM`` string) or ''."""
+    if d is None:
+        return ""
+    if isinstance(d, str):
+        try:
+            if len(d) == 7:
+                return dt.datetime.strptime(d, "%Y-%m").strftime("%B %Y")
+            d = dt.date.fromisoformat(d)
+        except ValueError:
+            return d
+    return f"{d.day} {d:%B %Y}"
+
+
+def us_condition(param) -> str | None:
+    """What US backstop a state requires, in words; None when it requires none.
+
+    A fixed level above ``none`` reads ``US ≥ enablers``; an uncertain one (a
+    choice of levels) lists them, e.g. ``US ≥ none/enablers (uncertain)``.
+    """
+    if isinstance(param, schema.LevelChoice):
+        values = list(dict.fromkeys(param.values))
+        if values == ["none"]:
+            return None
+        return "US ≥ " + "/".join(values) + " (uncertain)"
+    name = param.value if isinstance(param, schema.FixedLevel) else param
+    return None if name == "none" else f"US ≥ {name}"
+
+
+# --------------------------------------------------------------------------- parameters
+
+_UNIT_HINTS = (
+    ("(troops)", "troops"),
+    ("(per month)", "per month"),
+    ("(billions of USD per year)", "bn USD/year"),
+    ("(USD)", "USD"),
+    ("Months", "months"),
+    ("(capability units", "capability units"),
+)
+
+
+def _field(path: str):
+    """The pydantic field a dotted sweep path points to (``states.DEU.x`` → ``State.x``)."""
+    parts = path.split(".")
+    model: type = schema.Scenario
+    info = None
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if model is schema.Scenario and part == "states":
+            model, i = schema.State, i + 2
+            continue
+        fields = getattr(model, "model_fields", {})
+        if part not in fields:
+            return None
+        info = fields[part]
+        model = _model_of(info.annotation)
+        i += 1
+    return info
+
+
+def _model_of(annotation):
+    for arg in (annotation, *typing.get_args(annotation)):
+        if isinstance(arg, type) and hasattr(arg, "model_fields"):
+            return arg
+    return None
+
+
+def parameter_unit(path: str) -> str | None:
+    """The unit of a scenario parameter from its schema description, if it says one."""
+    info = _field(path)
+    if info is None:
+        return None
+    if path.endswith(("backstop", "us_backstop_at_least")):
+        return "US backstop level"
+    desc = info.description or ""
+    if desc.startswith("P("):
+        return "probability"
+    for hint, unit in _UNIT_HINTS:
+        if hint in desc:
+            return unit
+    if path.split(".")[-1] in ("pledge", "sustainable", "minimum_effective_force", "target_force"):
+        return "troops"
+    return None
+
+
+def parameter_label(path: str) -> str:
+    """Axis label of a swept parameter: its dotted path (the one name) and its unit."""
+    unit = parameter_unit(path)
+    return f"{path} ({unit})" if unit else path
+
+
+def outcome_label(name: str) -> str:
+    return OUTCOME_NAMES.get(name, name.replace("_", " "))

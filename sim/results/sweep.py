@@ -1,0 +1,201 @@
+"""Sweep results on disk: one Parquet file per finished unit, resumable, then a points table.
+
+Layout of a sweep folder::
+
+    sweep.json          what is being run (fingerprint, points, seed, replications, block size)
+    units/<unit>.parquet  one per finished (point, block), written atomically
+    failures/<unit>.json  one per failed unit: its error and traceback
+    points.parquet, points.csv   one row per point (written at the end)
+    manifest.json       provenance and timing
+    figures/
+
+A killed sweep resumed with the same sweep file skips units already on disk;
+a unit file exists only once it is complete (temporary name, then rename), so
+nothing is lost, duplicated or half-written.  The points table is built one
+point at a time from the unit files, so memory stays flat in the replications.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from ..experiment.blocks import plan as plan_blocks
+from ..experiment.design import SweepPlan
+from ..experiment.units import Unit, UnitFailure, run_units
+from . import storage
+from .summary import PROBABILITIES, outcome_counts, proportion, quantiles
+
+
+class SweepFolderError(Exception):
+    """The folder cannot hold (or resume) this sweep."""
+
+
+@dataclass
+class SweepOutcome:
+    folder: Path
+    points: pd.DataFrame
+    failures: list[dict] = field(default_factory=list)
+    units_total: int = 0
+    units_run: int = 0  # in this session
+    units_skipped: int = 0  # already on disk (resume)
+
+
+def units_of(plan: SweepPlan) -> list[Unit]:
+    blocks = plan_blocks(plan.replications, plan.block_size)
+    return [Unit(p, b) for p in range(len(plan.points)) for b in blocks]
+
+
+def _description(plan: SweepPlan) -> dict:
+    return {
+        "fingerprint": plan.fingerprint,
+        "sweep": plan.sweep.id,
+        "sweep_file": str(plan.path),
+        "scenario": plan.base.scenario.id,
+        "scenario_file": str(plan.base.path),
+        "seed": plan.seed,
+        "replications": plan.replications,
+        "block_size": plan.block_size,
+        "design": plan.sweep.design.model_dump(mode="json", exclude_none=True),
+        "parameters": plan.parameter_paths,
+        "points": plan.points,
+    }
+
+
+def prepare(plan: SweepPlan, folder: Path, resume: bool) -> None:
+    """Create the folder, or check that it holds this very sweep when resuming."""
+    folder = Path(folder)
+    marker = folder / "sweep.json"
+    if resume:
+        if not marker.is_file():
+            raise SweepFolderError(f"{folder}: nothing to resume (no sweep.json)")
+        held = json.loads(marker.read_text(encoding="utf-8"))
+        if held.get("fingerprint") != plan.fingerprint:
+            raise SweepFolderError(
+                f"{folder} holds a different sweep ({held.get('sweep')} from {held.get('sweep_file')}, "
+                f"or other replications, block size or seed); refusing to mix results. "
+                "Resume with the same sweep file and options, or choose another --out."
+            )
+        for stale in folder.glob("units/.*.tmp"):
+            stale.unlink()  # a write cut short by the kill; its unit runs again
+        return
+    if folder.exists() and any(folder.iterdir()):
+        raise SweepFolderError(f"{folder} already exists and is not empty; use --resume to continue it")
+    (folder / "units").mkdir(parents=True, exist_ok=True)
+    (folder / "failures").mkdir(exist_ok=True)
+    storage.write_json(marker, _description(plan))
+
+
+def point_row(plan: SweepPlan, point: int, runs: pd.DataFrame, expected: int) -> dict:
+    """One row of the points table: parameters, probabilities with 95% intervals, quantiles."""
+    row: dict = {"point": point}
+    row.update(plan.points[point])
+    n = len(runs)
+    row["replications"] = n
+    row["complete"] = n == expected
+    if n:
+        counts = outcome_counts(runs)
+        for name in PROBABILITIES:
+            d = proportion(counts[name], n)
+            row[name], row[f"{name}_low"], row[f"{name}_high"] = d["p"], d["low"], d["high"]
+        d = proportion(counts["activated"], counts["attributed"])
+        row["activated_given_attributed"] = d["p"]
+        row["activated_given_attributed_low"], row["activated_given_attributed_high"] = d["low"], d["high"]
+        for key, value in quantiles(runs.loc[runs["ceasefire"], "force_in_ukraine"]).items():
+            row[f"force_in_ukraine_{key}"] = value
+    return row
+
+
+def build_points(plan: SweepPlan, folder: Path) -> pd.DataFrame:
+    """Aggregate unit files point by point (only one point's runs in memory at a time)."""
+    units = units_of(plan)
+    by_point: dict[int, list[Unit]] = {}
+    for u in units:
+        by_point.setdefault(u.point, []).append(u)
+    rows = []
+    for point in range(len(plan.points)):
+        files = [folder / "units" / f"{u.name}.parquet" for u in by_point[point]]
+        parts = [storage.read_parquet(f) for f in files if f.is_file()]
+        runs = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        rows.append(point_row(plan, point, runs, plan.replications))
+    points = pd.DataFrame(rows)
+    for name in plan.parameter_paths:  # keep a level axis as text, a numeric one as float
+        if points[name].map(lambda v: isinstance(v, str)).any():
+            points[name] = points[name].astype(str)
+        else:
+            points[name] = points[name].astype(float)
+    return points
+
+
+def run_sweep(
+    plan: SweepPlan,
+    folder: Path,
+    executor: Executor | None = None,
+    resume: bool = False,
+    in_flight: int = 8,
+    progress: bool = True,
+    fn=None,
+) -> SweepOutcome:
+    """Run every unit not yet on disk, write each as it finishes, then the points table."""
+    folder = Path(folder)
+    prepare(plan, folder, resume)
+    started = time.time()
+    units = units_of(plan)
+    done = {p.stem for p in (folder / "units").glob("*.parquet")}
+    todo = [u for u in units if u.name not in done]
+    bar = tqdm(total=len(units), initial=len(units) - len(todo), unit="unit", desc=plan.sweep.id,
+               file=sys.stderr, disable=not progress, smoothing=0.1)
+    failures: list[dict] = []
+    work = ((plan.scenarios[u.point], u) for u in todo)
+    kwargs = {} if fn is None else {"fn": fn}
+    try:
+        for unit, result in run_units(work, plan.seed, executor, in_flight, **kwargs):
+            if isinstance(result, UnitFailure):
+                record = {"unit": unit.name, "point": unit.point, "block": unit.block.index,
+                          "parameters": plan.points[unit.point], "error": result.error}
+                storage.write_json(folder / "failures" / f"{unit.name}.json", {**record, "traceback": result.detail})
+                failures.append(record)
+            else:
+                storage.write_parquet(folder / "units" / f"{unit.name}.parquet", result)
+                stale = folder / "failures" / f"{unit.name}.json"
+                stale.unlink(missing_ok=True)  # it failed before and has now run
+            bar.update(1)
+    finally:
+        bar.close()
+    points = build_points(plan, folder)
+    storage.write_parquet(folder / "points.parquet", points)
+    tmp = folder / ".points.csv.tmp"
+    points.to_csv(tmp, index=False)
+    tmp.replace(folder / "points.csv")
+    outcome = SweepOutcome(folder, points, failures, len(units), len(todo), len(units) - len(todo))
+    storage.write_json(folder / "manifest.json", storage.manifest(
+        **_description(plan),
+        scenario_sha256=plan.base.file_hash,
+        units_total=len(units), units_run=len(todo), units_skipped=len(units) - len(todo),
+        failed_units=failures,
+        timing={"started_unix": started, "seconds": round(time.time() - started, 3)},
+    ))
+    return outcome
+
+
+def format_points(points: pd.DataFrame, parameters: list[str], limit: int = 20) -> str:
+    """A short text table of the points for the terminal."""
+    cols = [*parameters, "replications", "force_ge_minimum", "activated_given_attributed", "force_in_ukraine_q50"]
+    cols = [c for c in cols if c in points.columns]
+    shown = points[cols].head(limit).copy()
+    for c in ("force_ge_minimum", "activated_given_attributed"):
+        if c in shown:
+            shown[c] = shown[c].map(lambda v: "n/a" if v != v else f"{100 * v:.1f}%")
+    if "force_in_ukraine_q50" in shown:
+        shown["force_in_ukraine_q50"] = shown["force_in_ukraine_q50"].map(lambda v: "n/a" if v != v else f"{v:,.0f}")
+    text = shown.to_string(index=False)
+    if len(points) > limit:
+        text += f"\n... {len(points) - limit} more points in points.csv"
+    return text
