@@ -136,6 +136,16 @@ class Sweep(Strict):
     block_size: int | None = Field(None, ge=1, le=1_000_000, description="Defaults to the scenario's, capped at replications.")
     seed: int | None = Field(None, ge=0, description="Defaults to the scenario's run.seed.")
 
+    @model_validator(mode="after")
+    def _grid_levels(self):
+        if self.design.kind == "grid":
+            missing = [n for n, a in self.parameters.items() if isinstance(a, Bounds) and a.levels is None]
+            if missing:
+                raise ValueError("\n".join(
+                    f"parameters.{n}: a grid needs 'levels' for bounds (or use a sampled design)" for n in missing
+                ))
+        return self
+
 
 @dataclass
 class SweepPlan:
@@ -289,14 +299,13 @@ def load_sweep(path: str | Path, replications: int | None = None) -> SweepPlan:
         try:
             scenarios.append(schema.Scenario.model_validate(data))
         except ValidationError as exc:
-            for err in exc.errors():
-                loc = ".".join(str(p) for p in err["loc"] if isinstance(p, str) and p not in ("number", "fixed", "level"))
-                name = next((n for n in values if loc.startswith(_schema_path(n, base.scenario))), None)
-                shown = {k: v for k, v in values.items()}
-                msg = err["msg"].removeprefix("Value error, ")
+            # Worded as for a scenario file, then placed on the sweep parameter's line.
+            for prob in validation_problems(exc, Located(data, {}, [str(path)])):
+                loc = re.sub(r"\[\d+\]", "", prob.path)
+                name = next((n for n in values if loc.startswith(_schema_path(n))), None)
                 problems.append(located.problem(
                     ("parameters", name) if name else ("parameters",),
-                    f"point {shown} is not a valid scenario: {loc}: {msg}",
+                    f"point {values} is not a valid scenario: {prob.path}: {prob.message}",
                 ))
             break  # one bad point says enough; the rest share the cause
     if problems:
@@ -307,7 +316,7 @@ def load_sweep(path: str | Path, replications: int | None = None) -> SweepPlan:
     )
 
 
-def _schema_path(name: str, scenario: schema.Scenario) -> str:
+def _schema_path(name: str) -> str:
     """``states.DEU.x`` -> ``states.x`` (pydantic locs use list indices, dropped above)."""
     parts = name.split(".")
     if parts[0] == "states" and len(parts) > 2:

@@ -42,7 +42,7 @@ def run_unit(scenario: Scenario, unit: Unit, seed: int) -> pd.DataFrame:
     Every point uses the same seed, so points differ by their parameters,
     not by noise (common random numbers).
     """
-    runs = run_block(scenario, unit.block.size, unit.block.index, seed, unit.block.first).runs
+    runs = run_block(scenario, unit.block.size, unit.block.index, seed, unit.block.first, states=False).runs
     runs.insert(0, "point", unit.point)
     return runs
 

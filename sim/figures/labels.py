@@ -63,6 +63,16 @@ def share_with_interval(p: float | None, low: float | None, high: float | None) 
     return f"{pct(p, d)} (95% interval {100 * low:.{d}f}–{100 * high:.{d}f}%)"
 
 
+def share_phrase(p: float | None, low: float | None, high: float | None, of: str = "replications") -> str:
+    """``35% of replications (95% interval 34–36%)`` — for sentences."""
+    if is_missing(p):
+        return f"none of the {of} (no data)"
+    d = share_decimals(low, high)
+    if is_missing(low) or is_missing(high):
+        return f"{pct(p, d)} of {of}"
+    return f"{pct(p, d)} of {of} (95% interval {100 * low:.{d}f}–{100 * high:.{d}f}%)"
+
+
 def short_interval(p: float | None, low: float | None, high: float | None) -> str:
     """``34% (32–36)`` — the compact form used on charts."""
     if is_missing(p):
@@ -156,6 +166,22 @@ def _model_of(annotation):
     return None
 
 
+_KINDS = (("a probability", "probability"), ("a share", "share, 0–1"), ("months", "months"), ("troops", "troops"))
+
+
+def _bound_kind(info) -> str | None:
+    """The unit named by a parameter's range check (``Probability``, ``Troops``, … in the schema)."""
+    for meta in info.metadata:
+        func = getattr(meta, "func", None)
+        for cell in getattr(func, "__closure__", None) or ():
+            text = cell.cell_contents
+            if isinstance(text, str):
+                for key, unit in _KINDS:
+                    if key in text:
+                        return unit
+    return None
+
+
 def parameter_unit(path: str) -> str | None:
     """The unit of a scenario parameter from its schema description, if it says one."""
     info = _field(path)
@@ -163,7 +189,10 @@ def parameter_unit(path: str) -> str | None:
         return None
     if path.endswith(("backstop", "us_backstop_at_least")):
         return "US backstop level"
+    kind = _bound_kind(info)
     desc = info.description or ""
+    if kind:
+        return f"{kind} per month" if kind == "probability" and "per month" in desc else kind
     if desc.startswith("P("):
         return "probability"
     for hint, unit in _UNIT_HINTS:

@@ -13,6 +13,7 @@ import textwrap
 from contextlib import contextmanager
 
 import matplotlib as mpl
+import numpy as np
 from matplotlib.figure import Figure
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -139,3 +140,19 @@ def no_data(ax, message: str) -> None:
     ax.set_axis_off()
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, color=GREY,
             transform=ax.transAxes, wrap=True)
+
+
+def spread(values: list[float], gap: float, low: float, high: float) -> list[float]:
+    """Positions for direct labels near ``values``, at least ``gap`` apart, inside [low, high]."""
+    order = np.argsort(values)
+    pos = np.array(values, dtype=float)[order]
+    for i in range(1, len(pos)):
+        pos[i] = max(pos[i], pos[i - 1] + gap)
+    if len(pos) and pos[-1] > high:
+        pos[-1] = high
+        for i in range(len(pos) - 2, -1, -1):
+            pos[i] = min(pos[i], pos[i + 1] - gap)
+    pos = np.maximum(pos, low)
+    out = np.empty_like(pos)
+    out[order] = pos
+    return list(out)

@@ -40,10 +40,11 @@ class CoalitionState(mesa.Agent):
         self.target = np.rint(np.maximum(pledge, 0.0))
         self.willing = uniform(f"{key}.troops.willing") < draw(f"{key}.troops.willingness", troops.willingness)
         self.in_ukraine = troops.deployment == "ukraine"
-        ramp = troops.ramp_months
-        if ramp is None:
-            ramp = model.spec.package.multinational_force.ramp_months
-        self.ramp = whole_months(draw(f"{key}.troops.ramp_months", ramp))
+        # A state's own ramp, else the force-wide one (drawn once by the model for all states).
+        self.ramp = (
+            model.force_ramp if troops.ramp_months is None
+            else whole_months(draw(f"{key}.troops.ramp_months", troops.ramp_months))
+        )
 
         parl = spec.parliament
         self.vote_required = parl.vote_required
@@ -65,13 +66,11 @@ class CoalitionState(mesa.Agent):
         self.resolve = draw(f"{key}.resolve", spec.resolve)
         self.assist_draw = uniform(f"{key}.assist")
         self.acceptability = draw(f"{key}.acceptability_to_russia", spec.acceptability_to_russia)
-        cap = model.spec.capability
         #: Capability units it brings: troops (deployed or not) and non-troop offers.
-        self.capability = (
-            self.target / 1000.0 * draw(f"{key}.capability.per_thousand_troops", cap.per_thousand_troops)
-            + len(spec.offers) * draw(f"{key}.capability.per_offer", cap.per_offer)
-        )
+        self.capability = self.target / 1000.0 * model.per_thousand_troops + len(spec.offers) * model.per_offer
 
+        #: False when it sends no troops in any replication of the block (deploy is then a no-op).
+        self.sends = bool(np.any(self.willing & (self.target > 0)))
         self.start = np.full(n, NEVER, dtype=np.int32)
         self.troops = np.zeros(n)
         self.peak = np.zeros(n)
@@ -96,6 +95,8 @@ class CoalitionState(mesa.Agent):
 
     def deploy(self, t: int, ceasefire_month: np.ndarray, us_level: np.ndarray) -> None:
         """Phase 3: start once every condition holds; troops arrive linearly over the ramp."""
+        if not self.sends:
+            return
         ready = self.willing & self.approved & (us_level >= self.required_level) & (self.target > 0)
         if self.ceasefire_first:
             ready &= ceasefire_month.astype(np.int64) + self.wait <= t

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..scenario import params
 from ..scenario.schema import Level, LevelChoice, Scenario, sample_level
-from .agents import NEVER, CoalitionState, Russia, UnitedStates, Ukraine
+from .agents import NEVER, CoalitionState, Russia, UnitedStates, Ukraine, whole_months
 from .streams import Streams
 
 TEST_OUTCOMES = ("held", "unattributed", "activated", "failed")
@@ -56,6 +56,13 @@ class GuaranteeModel(mesa.Model):
         self.month = 0
         n = self.replications
 
+        # Scenario-wide parameters are drawn once per replication and shared by all states.
+        cap = scenario.capability
+        self.per_thousand_troops = self.draw("capability.per_thousand_troops", cap.per_thousand_troops)
+        self.per_offer = self.draw("capability.per_offer", cap.per_offer)
+        self.force_ramp = whole_months(
+            self.draw("package.multinational_force.ramp_months", scenario.package.multinational_force.ramp_months)
+        )
         self.coalition = [CoalitionState(self, spec) for spec in scenario.states]
         self.united_states = UnitedStates(self)
         self.russia = Russia(self, [(s.planned_in_ukraine, s.acceptability) for s in self.coalition])
@@ -234,8 +241,11 @@ class GuaranteeModel(mesa.Model):
 
     # ----------------------------------------------------------------- results
 
-    def results(self, first_replication: int = 0) -> BlockResult:
-        """Tables of this block's outcomes (replication ids start at ``first_replication``)."""
+    def results(self, first_replication: int = 0, states: bool = True) -> BlockResult:
+        """Tables of this block's outcomes (replication ids start at ``first_replication``).
+
+        ``states=False`` leaves the per-state table empty (sweeps do not store it).
+        """
         n = self.replications
         rep = np.arange(first_replication, first_replication + n, dtype=np.int64)
         ceasefire = self.ceasefire_month <= self.horizon
@@ -273,13 +283,13 @@ class GuaranteeModel(mesa.Model):
             "assisting_share": self.assisting_share,
             "cost_usd_bn": cost,
         })
-        ids = [s.state_id for s in self.coalition]
+        ids = [s.state_id for s in self.coalition] if states else []
         states = pd.DataFrame({
             "replication": np.repeat(rep, len(ids)) if ids else np.zeros(0, np.int64),
             "state": pd.Categorical(np.tile(ids, n) if ids else [], categories=ids),
-            "approved": _interleave([s.approved for s in self.coalition], n, bool),
-            "troops": _interleave([s.peak for s in self.coalition], n, float),
-            "assisted": _interleave([s.assisted for s in self.coalition], n, bool),
+            "approved": _interleave([s.approved for s in self.coalition if ids], n, bool),
+            "troops": _interleave([s.peak for s in self.coalition if ids], n, float),
+            "assisted": _interleave([s.assisted for s in self.coalition if ids], n, bool),
         })
         timeline = pd.DataFrame(self.timeline, columns=list(TIMELINE))
         timeline.insert(0, "month", np.arange(1, self.horizon + 1, dtype=np.int32))
@@ -314,11 +324,13 @@ def _interleave(arrays: list[np.ndarray], n: int, dtype) -> np.ndarray:
     return np.stack(arrays, axis=1).reshape(-1).astype(dtype)
 
 
-def run_block(scenario: Scenario, replications: int, block: int, seed: int, first_replication: int) -> BlockResult:
+def run_block(
+    scenario: Scenario, replications: int, block: int, seed: int, first_replication: int, states: bool = True
+) -> BlockResult:
     """Run one block from start to horizon and return its tables (frees the model)."""
     model = GuaranteeModel(scenario, replications=replications, block=block, seed=seed)
     try:
         model.run_model()
-        return model.results(first_replication)
+        return model.results(first_replication, states=states)
     finally:
         model.release()

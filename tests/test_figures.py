@@ -1,0 +1,384 @@
+"""Figures: each draws, saves a real non-blank PNG, carries its provenance and shows the right numbers.
+
+Runs are small (600 replications) and built once per module.  Sweep figures are
+checked on a synthetic points table that follows the sweep contract, with a
+categorical US-backstop axis given in scrambled order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.image as mpimg  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+import sim  # noqa: E402
+from sim import figures  # noqa: E402
+from sim.figures.compare import median_with_interval  # noqa: E402
+from sim.results.summary import PROBABILITIES, wilson  # noqa: E402
+
+from .conftest import SCENARIOS  # noqa: E402
+
+REPS = 600
+SEED = 11
+LEVELS = ["none", "political", "enablers", "monitoring", "direct"]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def paris():
+    return sim.run(sim.load_scenario(SCENARIOS / "paris.yaml"), replications=REPS, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def without_us():
+    return sim.run(sim.load_scenario(SCENARIOS / "without-us-2025-03.yaml"), replications=400, seed=3)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def assert_real_png(path, min_share: float = 0.02) -> np.ndarray:
+    """A valid PNG that decodes and is not blank: more than ``min_share`` of its pixels differ
+    from the background.  Returns its RGB pixels in [0, 1]."""
+    assert path.read_bytes()[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+    rgb = mpimg.imread(path)[..., :3]
+    assert rgb.ndim == 3 and rgb.shape[0] > 200 and rgb.shape[1] > 300
+    assert rgb.var() > 1e-3, f"{path} is (nearly) a single colour"
+    background = rgb[0, 0]
+    differs = (np.abs(rgb - background).max(axis=-1) > 0.05).mean()
+    assert differs > min_share, f"only {differs:.1%} of {path}'s pixels differ from the background"
+    return rgb
+
+
+def texts(fig: Figure) -> list[str]:
+    """Every text drawn on the figure (figure texts, axes texts, titles, tick labels, annotations)."""
+    out = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        out += [t.get_text() for t in ax.texts]
+        out += [ax.get_title(loc) for loc in ("left", "center", "right")]
+        out += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+        out += [ax.get_xlabel(), ax.get_ylabel()]
+    return [t for t in out if t]
+
+
+def footer(fig: Figure) -> str:
+    lines = [t.get_text() for t in fig.texts if t.get_text().startswith(f"sim {sim.__version__}")]
+    assert len(lines) == 1, f"expected one footer, found {lines}"
+    return lines[0]
+
+
+def assert_run_footer(fig: Figure, result) -> None:
+    text = footer(fig)
+    assert f"scenario {result.scenario.id}" in text
+    assert f"{result.replications:,} replications" in text
+    assert f"seed {result.seed}" in text
+
+
+NUM = r"(\d+(?:\.\d+)?)"
+
+
+def shares_in(text: str, lead: str) -> tuple[float, float, float]:
+    """Parse '<lead> 34% (95% interval 32–36%)' → (0.34, 0.32, 0.36)."""
+    m = re.search(re.escape(lead) + rf"\s*{NUM}% \(95% interval {NUM}–{NUM}%\)", text)
+    assert m, f"no '{lead} X% (95% interval A–B%)' in: {text}"
+    return tuple(float(g) / 100 for g in m.groups())
+
+
+def close_to(shown: float, exact: float) -> bool:
+    """A percentage printed with 0 or 1 decimals matches the exact share."""
+    return abs(shown - exact) <= 0.005 + 1e-9
+
+
+# --------------------------------------------------------------------------- run figures
+
+RUN_FIGURES = ["force_distribution", "troops_by_state", "outcome_funnel", "timeline"]
+
+
+@pytest.mark.parametrize("name", RUN_FIGURES)
+def test_run_figure_saves_a_real_png_with_provenance(paris, tmp_path, name):
+    fig = getattr(figures, name)(paris)
+    assert isinstance(fig, Figure)
+    png, svg = figures.save_figure(fig, tmp_path, name)
+    assert (png.name, svg.name) == (f"{name}.png", f"{name}.svg")
+    assert_real_png(png)
+    assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert_run_footer(fig, paris)
+    # A title in words, not a variable name.
+    title = max(fig.texts, key=lambda t: t.get_fontsize()).get_text()
+    assert " " in title and len(title) > 20
+
+
+def test_figures_leave_pyplot_alone(paris):
+    before = plt.get_fignums()
+    for name in RUN_FIGURES:
+        getattr(figures, name)(paris)
+    assert plt.get_fignums() == before
+
+
+def test_force_distribution_marks_thresholds_and_states_p_minimum(paris):
+    fig = figures.force_distribution(paris)
+    ax = fig.axes[0]
+    th = paris.scenario.thresholds
+    vertical = {line.get_xdata()[0] for line in ax.get_lines() if len(set(line.get_xdata())) == 1}
+    assert {th.minimum_effective_force, th.target_force} <= vertical
+    labels = " ".join(texts(fig))
+    assert "Minimum effective" in labels and f"{th.minimum_effective_force:,.0f}" in labels
+    assert "Target" in labels and f"{th.target_force:,.0f}" in labels
+
+    runs = paris.runs[paris.runs["ceasefire"]]
+    p, low, high = wilson(int((runs["force_in_ukraine"] >= th.minimum_effective_force).sum()), len(runs))
+    shown = shares_in(labels, f"minimum effective size of {th.minimum_effective_force:,.0f} troops in")
+    assert close_to(shown[0], p) and close_to(shown[1], low) and close_to(shown[2], high)
+
+    # The share at zero is shown, with its own label.
+    zero = (runs["force_in_ukraine"] <= 0).mean()
+    assert f"No troops\nin Ukraine\n{100 * zero:.1f}%" in texts(fig)
+
+
+def test_troops_by_state_shows_contributors_and_their_conditions(paris):
+    fig = figures.troops_by_state(paris)
+    ax, marks = fig.axes[0], fig.axes[1]
+    table = [r for r in paris.summary["states"] if r["expected_troops"] > 0]
+    by_id = {s.id: s for s in paris.scenario.states}
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    # Largest first (at the top).
+    assert shown == [f"{by_id[r['state']].name} ({r['state']})" for r in table]
+    right = [t.get_text() for t in marks.texts]
+    assert "Needs US\nbackstop" in right and "Needs a\nvote" in right
+    for r in table:
+        cond = by_id[r["state"]].conditions.us_backstop_at_least
+        if isinstance(cond, str) and cond != "none":
+            assert f"≥ {cond}" in right
+    # Interval bars match the summary.
+    seg = ax.collections[0].get_segments()
+    ends = sorted((round(s[0][0]), round(s[1][0])) for s in seg)
+    want = sorted((round(r["expected_troops_low"]), round(r["expected_troops_high"])) for r in table)
+    assert ends == want
+
+
+def test_troops_by_state_top_keeps_the_largest(paris):
+    fig = figures.troops_by_state(paris, top=3)
+    names = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    top3 = [r["state"] for r in paris.summary["states"][:3]]
+    assert [n[-4:-1] for n in names] == top3
+    assert "smaller contributors not shown" in " ".join(texts(fig))
+
+
+def test_outcome_funnel_bars_are_the_summary_probabilities(paris):
+    fig = figures.outcome_funnel(paris)
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches]
+    stages = ["ceasefire", "deployed", "violation", "detected", "attributed", "activated"]
+    widths = [b.get_width() for b in bars]
+    runs = paris.runs
+    exact = [runs["ceasefire"].mean(), runs["deployed"].mean(), runs["violation"].mean(),
+             runs["detected"].mean(), runs["attributed"].mean(), (runs["test_outcome"] == "activated").mean()]
+    np.testing.assert_allclose(widths, 100 * np.array(exact))
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "Ceasefire reached"
+    assert len(stages) == len(bars)
+
+
+def test_timeline_lines_end_at_the_final_shares(paris):
+    fig = figures.timeline(paris)
+    ax = fig.axes[0]
+    tl = paris.timeline
+    ends = sorted(round(line.get_ydata()[-1], 6) for line in ax.get_lines())
+    want = sorted(round(100 * tl[c].iloc[-1], 6) for c in ("ceasefire", "ratified", "deployed", "violated", "activated"))
+    assert ends == want
+    assert ax.get_xlabel().startswith("Months")
+
+
+def test_save_run_figures_writes_four_named_pairs(paris, tmp_path):
+    paths = figures.save_run_figures(paris, tmp_path / "figures")
+    assert sorted(p.name for p in paths) == sorted(f"{n}.{ext}" for n in RUN_FIGURES for ext in ("png", "svg"))
+    for p in paths:
+        if p.suffix == ".png":
+            assert_real_png(p)
+
+
+def test_no_ceasefire_is_said_not_drawn_empty(paris, tmp_path):
+    runs = paris.runs.copy()
+    runs["ceasefire"] = False
+    bare = dataclasses.replace(paris, runs=runs)
+    fig = figures.force_distribution(bare)
+    assert any("No replication reached a ceasefire" in t for t in texts(fig))
+    assert_real_png(figures.save_figure(fig, tmp_path, "none")[0], min_share=0.005)
+
+
+# --------------------------------------------------------------------------- sweep figures
+
+
+def synthetic_points(params: dict[str, list], replications: int = 200, seed: int = 0) -> pd.DataFrame:
+    """A points table following the sweep contract: outcome rises with the US level and acceptance."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i, combo in enumerate(itertools.product(*params.values())):
+        row = {"point": i, **dict(zip(params, combo)), "replications": replications}
+        level = LEVELS.index(row.get("united_states.backstop", "political"))
+        acc = row.get("russia.acceptance.without_troops", 0.5)
+        base = -2.0 + 0.6 * level + 2.0 * acc
+        for j, name in enumerate([*PROBABILITIES, "activated_given_attributed"]):
+            p = 1 / (1 + np.exp(-(base - 0.3 * j)))
+            k = rng.binomial(replications, p)
+            row[name], row[f"{name}_low"], row[f"{name}_high"] = wilson(k, replications)
+        for q, v in zip(("q05", "q25", "q50", "q75", "q95"), (2000, 5000, 8000, 11000, 15000)):
+            row[f"force_in_ukraine_{q}"] = v * (1 + 0.1 * level)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+GRID = {"united_states.backstop": ["monitoring", "none", "direct", "political", "enablers"],
+        "russia.acceptance.without_troops": [0.1, 0.5, 0.9]}
+
+
+@pytest.fixture(scope="module")
+def grid():
+    points = synthetic_points(GRID).sample(frac=1.0, random_state=4).reset_index(drop=True)
+    manifest = {"parameters": list(GRID), "sweep": "us-by-acceptance", "seed": 5, "replications": 200}
+    return points, manifest
+
+
+def assert_sweep_footer(fig, manifest, n_points):
+    text = footer(fig)
+    assert f"sweep {manifest['sweep']}" in text
+    assert f"{n_points:,} points × {manifest['replications']:,} replications" in text
+    assert f"seed {manifest['seed']}" in text
+
+
+def test_sweep_heatmap_orders_levels_and_shows_values(grid, tmp_path):
+    points, manifest = grid
+    fig = figures.sweep_heatmap(points, "united_states.backstop", "russia.acceptance.without_troops",
+                                "force_ge_minimum", manifest)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == LEVELS
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.1", "0.5", "0.9"]
+    # The cell for (direct, 0.9) shows that point's value.
+    row = points[(points["united_states.backstop"] == "direct") & (points["russia.acceptance.without_troops"] == 0.9)]
+    v = 100 * row["force_ge_minimum"].iloc[0]
+    cell = [t.get_text() for t in ax.texts if t.get_position() == (4, 2)]
+    assert cell == [f"{v:.0f}%" if v >= 10 else f"{v:.1f}%"]
+    assert "(US backstop level)" in ax.get_xlabel() and "(probability)" in ax.get_ylabel()
+    assert_sweep_footer(fig, manifest, len(points))
+    assert_real_png(figures.save_figure(fig, tmp_path, "heat")[0])
+
+
+def test_sweep_figures_refuse_to_average_over_a_varying_parameter(grid):
+    points, manifest = grid
+    with pytest.raises(ValueError, match="russia.acceptance.without_troops"):
+        figures.sweep_line(points, "united_states.backstop", "activated", manifest)
+    third = {**GRID, "states.DEU.troops.willingness": [0.0, 1.0]}
+    points3 = synthetic_points(third)
+    manifest3 = {**manifest, "parameters": list(third)}
+    with pytest.raises(ValueError, match="states.DEU.troops.willingness"):
+        figures.sweep_heatmap(points3, "united_states.backstop", "russia.acceptance.without_troops",
+                              "activated", manifest3)
+    # Filtered to one value, it draws and says what was held.
+    held = points3[points3["states.DEU.troops.willingness"] == 1.0]
+    fig = figures.sweep_heatmap(held, "united_states.backstop", "russia.acceptance.without_troops",
+                                "activated", manifest3)
+    assert any("states.DEU.troops.willingness = 1" in t for t in texts(fig))
+    # Or faceted: one panel per value.
+    fig = figures.sweep_heatmap(points3, "united_states.backstop", "russia.acceptance.without_troops",
+                                "activated", manifest3, facet="states.DEU.troops.willingness")
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
+    assert titles == ["states.DEU.troops.willingness = 0", "states.DEU.troops.willingness = 1"]
+
+
+def test_sweep_line_follows_the_level_order_with_its_band(grid, tmp_path):
+    points, manifest = grid
+    one = points[points["russia.acceptance.without_troops"] == 0.5]
+    fig = figures.sweep_line(one, "united_states.backstop", "activated", manifest)
+    ax = fig.axes[0]
+    line = ax.get_lines()[0]
+    by_level = one.set_index("united_states.backstop").loc[LEVELS]
+    np.testing.assert_allclose(line.get_ydata(), 100 * by_level["activated"].to_numpy())
+    np.testing.assert_allclose(line.get_xdata(), np.arange(5))
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() == pytest.approx(100 * by_level["activated_low"].min())
+    assert band[:, 1].max() == pytest.approx(100 * by_level["activated_high"].max())
+    assert [t.get_text() for t in ax.get_xticklabels()] == LEVELS
+    assert_sweep_footer(fig, manifest, len(one))
+    assert_real_png(figures.save_figure(fig, tmp_path, "line")[0])
+
+    by = figures.sweep_line(points, "united_states.backstop", "activated", manifest,
+                            by="russia.acceptance.without_troops")
+    assert len(by.axes[0].get_lines()) == 3
+
+
+def test_save_sweep_figures_grid_and_sampled(grid, tmp_path):
+    points, manifest = grid
+    paths = figures.save_sweep_figures(points, manifest, tmp_path / "grid")
+    names = sorted(p.name for p in paths if p.suffix == ".png")
+    assert names == sorted(f"sweep_{kind}_{o}.png" for kind in ("heatmap", "line")
+                           for o in ("force_ge_minimum", "activated"))
+    for p in paths:
+        if p.suffix == ".png":
+            assert_real_png(p)
+
+    # A sampled design: every point differs in every parameter, so nothing can be held fixed.
+    rng = np.random.default_rng(8)
+    rows = []
+    for i in range(40):
+        values = {"united_states.backstop": [str(rng.choice(LEVELS))],
+                  "russia.acceptance.without_troops": [float(rng.uniform())],
+                  "states.DEU.troops.willingness": [float(rng.uniform())]}
+        rows.append(synthetic_points(values, seed=i).iloc[0].to_dict() | {"point": i})
+    sampled = pd.DataFrame(rows)
+    manifest3 = {**manifest, "parameters": ["united_states.backstop", "russia.acceptance.without_troops",
+                                            "states.DEU.troops.willingness"]}
+    paths = figures.save_sweep_figures(sampled, manifest3, tmp_path / "sampled")
+    names = sorted(p.name for p in paths if p.suffix == ".png")
+    assert names == ["sweep_points_activated.png", "sweep_points_force_ge_minimum.png"]
+    for p in paths:
+        if p.suffix == ".png":
+            assert_real_png(p)
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def test_comparison_side_by_side(paris, without_us, tmp_path):
+    fig = figures.comparison([without_us, paris])
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == \
+        ["without-us-2025-03\nMar 2025", "paris\nJan 2026"]
+    text = footer(fig)
+    assert "without-us-2025-03" in text and "paris" in text
+    assert "replications 400/600" in text and "seed 3/11" in text
+    # The P(force ≥ minimum) panel shows each scenario's summary value.
+    panel = next(ax for ax in fig.axes if "minimum" in ax.get_title(loc="left"))
+    xs = sorted(panel.get_lines()[0].get_xdata())
+    want = sorted(100 * r.summary["probabilities"]["force_ge_minimum"]["p"] for r in (paris, without_us))
+    np.testing.assert_allclose(xs, want)
+    assert_real_png(figures.save_figure(fig, tmp_path, "comparison")[0])
+
+
+def test_comparison_trend_needs_two_dates(paris, without_us, tmp_path):
+    fig = figures.comparison_trend([paris, without_us])
+    assert isinstance(fig, Figure)
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == ["5 Mar\n2025", "4 Jan\n2026"]  # date order, whatever the input order
+    assert_real_png(figures.save_figure(fig, tmp_path, "trend")[0])
+
+    undated = dataclasses.replace(without_us, scenario=without_us.scenario.model_copy(update={"as_of": None}))
+    assert figures.comparison_trend([paris, undated]) is None
+    assert figures.comparison_trend([undated]) is None
+    paths = figures.save_comparison_figures([paris, undated], tmp_path / "cmp")
+    assert sorted(p.name for p in paths) == ["comparison.png", "comparison.svg"]
+
+
+def test_median_interval_matches_order_statistics():
+    # n = 100: the 95% distribution-free interval runs from the 40th to the 61st order statistic.
+    m, low, high = median_with_interval(np.arange(1, 101))
+    assert (m, low, high) == (50.5, 40.0, 61.0)
+    assert all(np.isnan(median_with_interval(np.array([]))))

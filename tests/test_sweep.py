@@ -1,0 +1,237 @@
+"""Sweeps: determinism across workers and executors (a real Dask LocalCluster too),
+resume after SIGKILL, invalid sweep files, failing units, common random numbers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.experiment.design import load_sweep
+from sim.experiment.executors import local_executor
+from sim.results.sweep import run_sweep
+
+from .conftest import ROOT, SCENARIOS
+
+SWEEPS = ROOT / "sweeps"
+
+
+def write_sweep(folder: Path, body: str, name: str = "sweep.yaml") -> Path:
+    path = folder / name
+    path.write_text(f"scenario: {SCENARIOS / 'paris-unconditional.yaml'}\n" + body)
+    return path
+
+
+SMALL = """\
+parameters:
+  united_states.backstop: [political, monitoring]
+  russia.acceptance.without_troops: [0.2, 0.8]
+replications: 150
+block_size: 50
+seed: 3
+"""
+
+
+@pytest.fixture(scope="module")
+def small_plan(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("plan")
+    return load_sweep(write_sweep(folder, SMALL))
+
+
+@pytest.fixture(scope="module")
+def serial_points(small_plan, tmp_path_factory):
+    out = tmp_path_factory.mktemp("serial") / "out"
+    return run_sweep(small_plan, out, executor=None, progress=False).points
+
+
+def test_points_table_has_one_row_per_point_with_intervals(serial_points, small_plan):
+    p = serial_points
+    assert len(p) == 4 and list(p["point"]) == [0, 1, 2, 3]
+    assert (p["replications"] == 150).all() and p["complete"].all()
+    for name in ("force_ge_minimum", "activated", "ceasefire", "activated_given_attributed"):
+        ok = p[name].notna()
+        assert ((p.loc[ok, f"{name}_low"] <= p.loc[ok, name]) & (p.loc[ok, name] <= p.loc[ok, f"{name}_high"])).all()
+    assert list(p["united_states.backstop"]) == ["political", "political", "monitoring", "monitoring"]
+
+
+def test_same_points_on_two_local_workers(small_plan, serial_points, tmp_path):
+    with local_executor(2) as ex:
+        two = run_sweep(small_plan, tmp_path / "two", executor=ex, in_flight=3, progress=False).points
+    pd.testing.assert_frame_equal(serial_points, two)
+    assert (tmp_path / "two" / "points.parquet").is_file() and (tmp_path / "two" / "points.csv").is_file()
+
+
+def test_same_points_on_a_dask_local_cluster(small_plan, serial_points, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    from sim.experiment.executors import dask_executor
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        with dask_executor(cluster.scheduler_address) as ex:
+            on_dask = run_sweep(small_plan, tmp_path / "dask", executor=ex, progress=False).points
+    pd.testing.assert_frame_equal(serial_points, on_dask)
+
+
+def test_common_random_numbers_across_points(small_plan, serial_points):
+    """Points differ only by their parameters: acceptance matters for the ceasefire,
+    and a lower acceptance never gives more ceasefires (same draws at every point)."""
+    p = serial_points.set_index(["united_states.backstop", "russia.acceptance.without_troops"])
+    for level in ("political", "monitoring"):
+        assert p.loc[(level, 0.2), "ceasefire"] <= p.loc[(level, 0.8), "ceasefire"]
+    # the US level does not enter the ceasefire at all: identical, not just close
+    assert p.loc[("political", 0.2), "ceasefire"] == p.loc[("monitoring", 0.2), "ceasefire"]
+
+
+def _boom(scenario, unit, seed):
+    if unit.point == 1 and unit.block.index == 1:
+        raise RuntimeError("injected failure")
+    from sim.experiment.units import run_unit
+
+    return run_unit(scenario, unit, seed)
+
+
+def test_a_failing_unit_is_recorded_and_the_sweep_goes_on(small_plan, serial_points, tmp_path):
+    out = tmp_path / "fail"
+    with ThreadPoolExecutor(2) as ex:
+        outcome = run_sweep(small_plan, out, executor=ex, progress=False, fn=_boom)
+    assert [f["unit"] for f in outcome.failures] == ["p000001-b00001"]
+    assert "injected failure" in outcome.failures[0]["error"]
+    assert (out / "failures" / "p000001-b00001.json").is_file()
+    row = outcome.points.set_index("point").loc[1]
+    assert not row["complete"] and row["replications"] == 100
+    assert outcome.points.set_index("point").drop(index=1)["complete"].all()
+    # resuming runs only the failed unit and then matches an uninterrupted sweep
+    again = run_sweep(small_plan, out, executor=None, resume=True, progress=False)
+    assert again.units_run == 1 and not again.failures
+    pd.testing.assert_frame_equal(again.points, serial_points)
+    assert not (out / "failures" / "p000001-b00001.json").exists()
+
+
+def test_cli_sweep_exit_status_lists_failed_units(tmp_path, monkeypatch, capsys):
+    import sim.results.sweep as store
+
+    path = write_sweep(tmp_path, SMALL)
+    real = store.run_sweep
+    monkeypatch.setattr(store, "run_sweep", lambda *a, **k: real(*a, **{**k, "fn": _boom}))
+    status = main(["sweep", str(path), "--workers", "1", "--out", str(tmp_path / "o"), "--no-figures"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "p000001-b00001" in err and "injected failure" in err
+
+
+def test_resume_refuses_another_sweep(tmp_path, capsys):
+    a = write_sweep(tmp_path, SMALL, "a.yaml")
+    b = write_sweep(tmp_path, SMALL.replace("replications: 150", "replications: 100"), "b.yaml")
+    out = tmp_path / "out"
+    assert main(["sweep", str(a), "--workers", "1", "--out", str(out), "--no-figures"]) == 0
+    capsys.readouterr()
+    assert main(["sweep", str(b), "--workers", "1", "--out", str(out), "--resume", "--no-figures"]) == 2
+    err = capsys.readouterr().err
+    assert "holds a different sweep" in err and "Traceback" not in err
+    # and without --resume an existing folder is never written into
+    assert main(["sweep", str(a), "--workers", "1", "--out", str(out), "--no-figures"]) == 2
+    assert "use --resume" in capsys.readouterr().err
+
+
+def test_sigkilled_sweep_resumes_to_the_identical_result(tmp_path):
+    body = SMALL.replace("replications: 150", "replications: 600").replace("block_size: 50", "block_size: 25")
+    path = write_sweep(tmp_path, body)
+    killed = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "sim", "sweep", str(path), "--workers", "1", "--out", str(killed), "--no-figures"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    units = killed / "units"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if units.is_dir() and len(list(units.glob("*.parquet"))) >= 20:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the sweep finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(list(units.glob("*.parquet")))
+    assert 20 <= done_before < 96 and not (killed / "points.parquet").exists()
+
+    assert main(["sweep", str(path), "--workers", "2", "--out", str(killed), "--resume", "--no-figures"]) == 0
+    fresh = tmp_path / "fresh"
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(fresh), "--no-figures"]) == 0
+    assert len(list(units.glob("*.parquet"))) == 96 and not list(units.glob(".*"))
+    pd.testing.assert_frame_equal(pd.read_parquet(killed / "points.parquet"), pd.read_parquet(fresh / "points.parquet"))
+    manifest = (killed / "manifest.json").read_text()
+    assert '"units_skipped": ' + str(done_before) in manifest
+
+
+def test_shipped_sweeps_are_valid_and_cover_the_asked_questions():
+    a = load_sweep(SWEEPS / "us-backstop-x-acceptance.yaml")
+    assert a.parameter_paths == ["united_states.backstop", "russia.acceptance.without_troops"]
+    assert len(a.points) == 5 * 5
+    b = load_sweep(SWEEPS / "willingness-x-congress.yaml")
+    assert set(b.parameter_paths) == {"states.DEU.troops.willingness", "states.POL.troops.willingness",
+                                      "states.ITA.troops.willingness", "united_states.congress.approval"}
+    assert len(b.points) == 64
+    for values, sc in zip(b.points, b.scenarios):
+        by_id = {s.id: s for s in sc.states}
+        assert by_id["POL"].troops.willingness.value == pytest.approx(values["states.POL.troops.willingness"])
+        assert sc.united_states.congress.approval.value == pytest.approx(values["united_states.congress.approval"])
+
+
+@pytest.mark.parametrize("kind,extra,n", [
+    ("latin_hypercube", "points: 16", 16), ("sobol", "points: 8", 8), ("morris", "trajectories: 3", 9),
+])
+def test_sampled_designs_stay_in_bounds_and_are_seeded(tmp_path, kind, extra, n):
+    body = f"""\
+parameters:
+  russia.violation_hazard: {{low: 0.01, high: 0.05}}
+  united_states.backstop: [none, political, enablers]
+design: {{kind: {kind}, {extra}}}
+replications: 10
+seed: 11
+"""
+    plan = load_sweep(write_sweep(tmp_path, body))
+    again = load_sweep(write_sweep(tmp_path, body, "again.yaml"))
+    assert len(plan.points) == n
+    assert plan.points == again.points
+    for p in plan.points:
+        assert 0.01 <= p["russia.violation_hazard"] <= 0.05
+        assert p["united_states.backstop"] in ("none", "political", "enablers")
+
+
+INVALID_SWEEPS = {
+    "unknown key": ("replicatons: 10\nparameters: {russia.violation_hazard: [0.1]}\n", "unknown field 'replicatons'; did you mean 'replications'?"),
+    "missing parameters": ("replications: 10\n", "parameters: required field is missing"),
+    "bad axis": ("parameters: {russia.violation_hazard: 0.3}\n", "expected a list of values, {start, stop, step} or {low, high[, levels]}"),
+    "reversed range": ("parameters: {russia.violation_hazard: {start: 0.5, stop: 0.1, step: 0.1}}\n", "start must not exceed stop"),
+    "grid bounds without levels": ("parameters: {russia.violation_hazard: {low: 0.1, high: 0.2}}\n", "a grid needs 'levels' for bounds"),
+    "unknown state": ("parameters: {states.XXX.troops.willingness: [0.5]}\n", "the scenario has no state 'XXX'"),
+    "value out of range": ("parameters: {russia.violation_hazard: [0.1, 1.5]}\n", "expected a probability in [0, 1]"),
+    "unknown parameter": ("parameters: {russia.violence: [0.1]}\n", "unknown field"),
+    "sobol not power of two": ("parameters: {russia.violation_hazard: {low: 0, high: 1}}\ndesign: {kind: sobol, points: 10}\n", "power of two"),
+    "negative replications": ("parameters: {russia.violation_hazard: [0.1]}\nreplications: -5\n", "replications: expected greater than or equal to 1"),
+}
+
+
+@pytest.mark.parametrize("name", list(INVALID_SWEEPS))
+def test_invalid_sweep_file_gets_a_clear_message(tmp_path, capsys, name):
+    body, fragment = INVALID_SWEEPS[name]
+    path = write_sweep(tmp_path, body)
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and "Traceback" not in err
+    assert str(path) in err
+    assert not out.exists(), "nothing may be written for a bad sweep file"
+
+
+def test_missing_scenario_is_a_clear_error(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text("scenario: nowhere.yaml\nparameters: {russia.violation_hazard: [0.1]}\n")
+    assert main(["sweep", str(path)]) == 2
+    assert "s.yaml:1: scenario: the scenario file does not exist: nowhere.yaml" in capsys.readouterr().err
