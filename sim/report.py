@@ -61,7 +61,7 @@ def findings(result: RunResult) -> list[str]:
         out.append(f"In {ph(p['ceasefire'])} a ceasefire is reached within the {horizon} months simulated.")
     out.append(
         f"In {ph(p['force_ge_minimum'])} the force in Ukraine reaches the minimum effective size of "
-        f"{L.troops(th.minimum_effective_force)} troops; in {ph(p['force_ge_minimum'])} it reaches the target "
+        f"{L.troops(th.minimum_effective_force)} troops; in {ph(p['force_ge_target'])} it reaches the target "
         f"of {L.troops(th.target_force)}."
     )
     q = s["force_in_ukraine_given_ceasefire"]

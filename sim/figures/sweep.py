@@ -296,6 +296,8 @@ def sweep_line(points: pd.DataFrame, x: str, outcome: str, manifest: dict, *, by
         has_band = lo_col in points.columns and hi_col in points.columns
         top = 0.0
         ends = []
+        all_x = np.unique(_positions(points[x], x_order, x_cat))
+        step = float(np.diff(all_x).min()) if len(all_x) > 1 else 1.0
         for k, (label, g) in enumerate(groups):
             st = S.SERIES[k % len(S.SERIES)] if by else {"color": S.BLUE, "linestyle": "-", "marker": "o"}
             pos = _positions(g[x], x_order, x_cat)
@@ -305,19 +307,30 @@ def sweep_line(points: pd.DataFrame, x: str, outcome: str, manifest: dict, *, by
             if has_band:
                 lo = 100 * g[lo_col].to_numpy(dtype=float)[order]
                 hi = 100 * g[hi_col].to_numpy(dtype=float)[order]
-                ax.fill_between(px, lo, hi, color=st["color"], alpha=0.18, linewidth=0)
+                if by:
+                    # Several lines: overlapping bands turn to mud, so each line gets interval
+                    # bars, nudged sideways so they stay apart.
+                    dx = (k - (len(groups) - 1) / 2) * 0.05 * step
+                    ax.vlines(px + dx, lo, hi, color=st["color"], linewidth=1.1, alpha=0.8)
+                else:
+                    ax.fill_between(px, lo, hi, color=st["color"], alpha=0.18, linewidth=0)
                 top = max(top, np.nanmax(hi, initial=0))
             ax.plot(px, py, color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
                     markersize=5 if len(px) <= 25 else 0, linewidth=1.8)
             top = max(top, np.nanmax(py, initial=0))
-            ends.append((px[-1], py[-1], label, st["color"]))
+            ends.append((px[-1], py[-1], label, st["color"], tuple(np.round(py, 9))))
         ymax = 100 * _nice_max(top / 100 * 1.08)
         ax.set_ylim(0, ymax)
         if by:
             span = (max(e[0] for e in ends) - min(min(_positions(points[x], x_order, x_cat)), 0)) or 1
-            placed = S.spread([e[1] for e in ends], ymax * 0.06, 0, ymax)
-            for (ex, ey, label, colour), yl in zip(ends, placed):
-                ax.annotate(label.split(" = ", 1)[1], xy=(ex, ey), xytext=(ex + 0.03 * span, yl),
+            # Lines that coincide (common random numbers make this common) share one label.
+            merged: dict[tuple, list] = {}
+            for ex, ey, label, colour, ys in ends:
+                merged.setdefault(ys, []).append((ex, ey, label.split(" = ", 1)[1], colour))
+            labels = [(g[-1][0], g[-1][1], " = ".join(m[2] for m in g), g[-1][3]) for g in merged.values()]
+            placed = S.spread([e[1] for e in labels], ymax * 0.06, 0, ymax)
+            for (ex, ey, text, colour), yl in zip(labels, placed):
+                ax.annotate(text, xy=(ex, ey), xytext=(ex + 0.03 * span, yl),
                             va="center", ha="left", fontsize=9, color=colour, annotation_clip=False)
             ax.text(1.0, 1.02, by, transform=ax.transAxes, ha="left", va="bottom", fontsize=8.5, color=S.GREY)
         if x_cat:
@@ -328,7 +341,8 @@ def sweep_line(points: pd.DataFrame, x: str, outcome: str, manifest: dict, *, by
         ax.set_ylabel(f"{_sentence(L.outcome_label(outcome))}\n(% of replications)")
         ax.grid(axis="y", color=S.LIGHT_GREY, linewidth=0.6)
         ax.set_axisbelow(True)
-        sub = ("Line: share of each point's replications" + ("; band: 95% interval." if has_band else ".")
+        interval = "; bars: 95% intervals." if by else "; band: 95% interval."
+        sub = ("Line: share of each point's replications" + (interval if has_band else ".")
                + (f" {note}" if note else ""))
         S.frame(fig, f"{_sentence(L.outcome_label(outcome))}, by {x}", sub, sweep_footer(manifest, points))
         return fig
