@@ -134,7 +134,9 @@ def _load_register(folder: Path, stamp: tuple) -> Register:
 
 _BLOCK_SKIP = {"run"}
 #: Parameters on the US backstop scale (a level name is a value, not a label).
-_LEVEL_PARAMETERS = {(schema.UnitedStates, "backstop"), (schema.Conditions, "us_backstop_at_least")}  # run settings are not claims about the world
+_LEVEL_PARAMETERS = {
+    (schema.UnitedStates, "backstop"), (schema.UnitedStates, "executive_max"), (schema.Conditions, "us_backstop_at_least"),
+}  # run settings are not claims about the world
 
 
 def _is_param(value, cls: type, name: str) -> bool:

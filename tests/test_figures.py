@@ -105,14 +105,24 @@ def close_to(shown: float, exact: float) -> bool:
 RUN_FIGURES = ["force_distribution", "troops_by_state", "outcome_funnel", "timeline"]
 
 
+@pytest.fixture(scope="module")
+def saved(paris, tmp_path_factory):
+    """The four run figures written once by save_run_figures."""
+    return figures.save_run_figures(paris, tmp_path_factory.mktemp("run") / "figures")
+
+
+def test_save_run_figures_writes_four_named_pairs(saved):
+    assert sorted(p.name for p in saved) == sorted(f"{n}.{ext}" for n in RUN_FIGURES for ext in ("png", "svg"))
+    for p in saved:
+        if p.suffix == ".svg":
+            assert p.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+
 @pytest.mark.parametrize("name", RUN_FIGURES)
-def test_run_figure_saves_a_real_png_with_provenance(paris, tmp_path, name):
+def test_run_figure_is_a_real_png_with_provenance(paris, saved, name):
+    assert_real_png(next(p for p in saved if p.name == f"{name}.png"))
     fig = getattr(figures, name)(paris)
     assert isinstance(fig, Figure)
-    png, svg = figures.save_figure(fig, tmp_path, name)
-    assert (png.name, svg.name) == (f"{name}.png", f"{name}.svg")
-    assert_real_png(png)
-    assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
     assert_run_footer(fig, paris)
     # A title in words, not a variable name.
     title = max(fig.texts, key=lambda t: t.get_fontsize()).get_text()
@@ -197,14 +207,6 @@ def test_timeline_lines_end_at_the_final_shares(paris):
     want = sorted(round(100 * tl[c].iloc[-1], 6) for c in ("ceasefire", "ratified", "deployed", "violated", "activated"))
     assert ends == want
     assert ax.get_xlabel().startswith("Months")
-
-
-def test_save_run_figures_writes_four_named_pairs(paris, tmp_path):
-    paths = figures.save_run_figures(paris, tmp_path / "figures")
-    assert sorted(p.name for p in paths) == sorted(f"{n}.{ext}" for n in RUN_FIGURES for ext in ("png", "svg"))
-    for p in paths:
-        if p.suffix == ".png":
-            assert_real_png(p)
 
 
 def test_no_ceasefire_is_said_not_drawn_empty(paris, tmp_path):

@@ -119,7 +119,7 @@ class UnitedStates(mesa.Agent):
         #: The level offered (int codes of :class:`Level`); what is realised depends on Congress.
         self.offered = model.draw_level("united_states.backstop", spec.backstop)
         self.described = describe_level(spec.backstop)
-        self.executive_cap = np.minimum(self.offered, Level[spec.executive_max].value)
+        self.executive_cap = np.minimum(self.offered, model.draw_level("united_states.executive_max", spec.executive_max))
         self.congress_required = spec.congress.required
         if self.congress_required:
             self.congress_delay = whole_months(model.draw("united_states.congress.delay_months", spec.congress.delay_months))

@@ -253,8 +253,9 @@ class UnitedStates(Evidence):
     backstop: LevelParam = Field(
         "political", description="Level offered: none < political < enablers < monitoring < direct."
     )
-    executive_max: LevelName = Field(
-        "enablers", description="Highest level the executive can give without Congress."
+    executive_max: LevelParam = Field(
+        "enablers", description="Highest level the executive can give without Congress (used when "
+        "congress.required)."
     )
     congress: Congress = Field(default_factory=Congress)
     honour: Probability = Field(0.5, description="P(the US honours its part when the guarantee is invoked).")
