@@ -1,0 +1,119 @@
+"""`python -m sim run` and the Python API: the results folder, never overwriting, summaries."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+import sim
+from sim.cli import main
+from sim.results import load, wilson
+
+from .conftest import CASES, SCENARIOS
+
+PARIS = SCENARIOS / "paris.yaml"
+
+
+@pytest.fixture(scope="module")
+def paris_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "paris"
+    status = main(["run", str(PARIS), "--replications", "1500", "--seed", "5", "--out", str(out), "--no-figures"])
+    assert status == 0
+    return out
+
+
+def test_run_writes_the_results_folder(paris_run):
+    names = {p.name for p in paris_run.iterdir()}
+    assert {"manifest.json", "summary.json", "runs.parquet", "states.parquet", "timeline.parquet",
+            "scenario.json", "evidence.json"} <= names
+    assert not [n for n in names if n.startswith(".")], "no temporary files are left behind"
+    manifest = json.loads((paris_run / "manifest.json").read_text())
+    assert manifest["seed"] == 5 and manifest["replications"] == 1500
+    assert manifest["block_size"] == 1000 and len(manifest["scenario_sha256"]) == 64
+    for dep in ("sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic"):
+        assert manifest["versions"][dep]
+    assert manifest["timing"]["seconds"] >= 0
+    runs = pd.read_parquet(paris_run / "runs.parquet")
+    assert len(runs) == 1500 and runs["replication"].tolist() == list(range(1500))
+    for column in ("ceasefire", "ceasefire_month", "us_backstop", "force_in_ukraine", "force_nearby",
+                   "troop_contributors", "force_ge_minimum", "force_ge_target", "deterrence", "violation",
+                   "violation_month", "detected", "attributed", "test_outcome", "assisting_share", "cost_usd_bn"):
+        assert column in runs.columns
+    states = pd.read_parquet(paris_run / "states.parquet")
+    assert len(states) == 1500 * len(sim.load_scenario(PARIS).scenario.states)
+
+
+def test_summary_matches_the_stored_runs(paris_run):
+    """Every summary number can be recomputed from runs.parquet."""
+    summary = json.loads((paris_run / "summary.json").read_text())
+    runs = pd.read_parquet(paris_run / "runs.parquet")
+    n = len(runs)
+    k = int(runs["force_ge_minimum"].sum())
+    p, low, high = wilson(k, n)
+    d = summary["probabilities"]["force_ge_minimum"]
+    assert (d["k"], d["n"]) == (k, n) and d["p"] == pytest.approx(p) and d["low"] == pytest.approx(low)
+    act = summary["conditional"]["activated_given_attributed"]
+    assert act["n"] == int(runs["attributed"].sum())
+    assert act["k"] == int((runs["test_outcome"] == "activated").sum())
+    q = summary["force_in_ukraine_given_ceasefire"]
+    assert q["q50"] == pytest.approx(runs.loc[runs["ceasefire"], "force_in_ukraine"].median())
+    top = summary["top_contributors"][0]
+    states = pd.read_parquet(paris_run / "states.parquet")
+    assert top["expected_troops"] == pytest.approx(states.groupby("state", observed=True)["troops"].mean().max())
+
+
+def test_wilson_interval_matches_the_closed_form():
+    # k = 0: upper bound z²/(n + z²); symmetric case k = n/2 centred on 1/2
+    z = 1.959963984540054
+    p, low, high = wilson(0, 10)
+    assert (p, low) == (0.0, 0.0) and high == pytest.approx(z**2 / (10 + z**2), rel=1e-9)
+    p, low, high = wilson(50, 100)
+    half = z * math.sqrt(0.25 / 100 + z**2 / (4 * 100**2)) / (1 + z**2 / 100)
+    assert low == pytest.approx(0.5 - half, rel=1e-9) and high == pytest.approx(0.5 + half, rel=1e-9)
+
+
+def test_existing_folder_is_never_overwritten(paris_run, capsys):
+    before = (paris_run / "runs.parquet").read_bytes()
+    status = main(["run", str(PARIS), "--replications", "100", "--out", str(paris_run), "--no-figures"])
+    assert status == 2
+    assert "never overwritten" in capsys.readouterr().err
+    assert (paris_run / "runs.parquet").read_bytes() == before
+
+
+def test_default_folder_is_new_each_time_and_file_is_short_for_run(in_tmp, capsys):
+    for _ in range(2):
+        assert main([str(CASES / "valid" / "minimal.yaml"), "--replications", "50", "--no-figures"]) == 0
+    folders = sorted((in_tmp / "results" / "minimal").iterdir())
+    assert len(folders) == 2 and all((f / "runs.parquet").is_file() for f in folders)
+    out = capsys.readouterr().out
+    assert "Outcome" in out and "95% interval" in out and "results: results/minimal/" in out
+
+
+def test_bad_scenario_writes_nothing(in_tmp, capsys):
+    status = main(["run", str(CASES / "invalid" / "unknown-key.yaml")])
+    assert status == 2
+    assert "did you mean 'willingness'" in capsys.readouterr().err
+    assert not (in_tmp / "results").exists()
+
+
+def test_api_run_writes_nothing_and_round_trips(in_tmp, tmp_path):
+    result = sim.run(sim.load_scenario(PARIS), replications=300, seed=2)
+    assert list(in_tmp.iterdir()) == []
+    folder = result.save(tmp_path / "saved")
+    back = load(folder)
+    pd.testing.assert_frame_equal(result.runs, back.runs)
+    pd.testing.assert_frame_equal(result.timeline, back.timeline)
+    assert back.evidence["coverage"] == result.evidence["coverage"]
+    assert back.summary["probabilities"] == result.summary["probabilities"]
+
+
+def test_run_on_two_workers_gives_the_same_files(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    common = [str(PARIS), "--replications", "2500", "--seed", "9", "--no-figures"]
+    assert main(["run", *common, "--out", str(a)]) == 0
+    assert main(["run", *common, "--out", str(b), "--workers", "2"]) == 0
+    for name in ("runs.parquet", "states.parquet", "timeline.parquet"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
