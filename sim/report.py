@@ -296,13 +296,19 @@ def _states_section(result: RunResult) -> str:
     by_row = {r["state"]: r for r in result.summary.get("states", [])}
     state_ev = {s["id"]: s for s in (ev or {}).get("states", [])}
     rows = []
-    for st in sc.states:
+    # Largest expected contribution first; states sending none keep the scenario's order.
+    ordered = sorted(sc.states, key=lambda st: -(by_row.get(st.id, {}).get("expected_troops") or 0.0))
+    for st in ordered:
         r = by_row.get(st.id, {})
-        interval = (f'{L.troops(r.get("expected_troops"))}<br><span class="muted">'
-                    f'{L.troops(r.get("expected_troops_low"))}–{L.troops(r.get("expected_troops_high"))}</span>')
+        interval = (f'{esc(L.troops(r.get("expected_troops")))}<br><span class="muted">'
+                    f'{esc(L.troops(r.get("expected_troops_low")))}–{esc(L.troops(r.get("expected_troops_high")))}'
+                    "</span>")
         cond = L.us_condition(st.conditions.us_backstop_at_least) or "none"
         vote = "yes" if st.parliament.vote_required else "no"
-        where = "next to Ukraine" if st.troops.deployment == "nearby" else "in Ukraine"
+        if not (r.get("expected_troops") or 0) > 0:
+            where = "none sent"
+        else:
+            where = "next to Ukraine" if st.troops.deployment == "nearby" else "in Ukraine"
         if ev is None:
             cell = '<span class="muted">evidence unavailable</span>'
         else:
@@ -311,7 +317,8 @@ def _states_section(result: RunResult) -> str:
         rows.append(
             f"<tr><th scope=\"row\">{esc(st.name)} <span class=\"muted\">({esc(st.id)})</span></th>"
             f'<td class="num">{interval}</td><td class="num">{esc(L.pct(r.get("p_deploys")))}</td>'
-            f'<td class="num">{esc(L.pct(r.get("p_approved")))}</td><td class="num">{esc(L.pct(r.get("p_assisted")))}</td>'
+            f'<td class="num">{esc(L.pct(r.get("p_approved")))}</td>'
+            f'<td class="num">{esc(L.pct(r.get("p_assisted")))}</td>'
             f"<td>{esc(where)}</td><td>{esc(cond)}</td><td>{vote}</td><td class=\"ev\">{cell}</td></tr>"
         )
     head = ("<thead><tr><th scope=\"col\">State</th><th scope=\"col\">Expected troops (95% interval)</th>"
@@ -319,7 +326,8 @@ def _states_section(result: RunResult) -> str:
             "<th scope=\"col\">Troops go</th><th scope=\"col\">Needs US backstop</th><th scope=\"col\">Vote</th>"
             "<th scope=\"col\">Evidence for its stance</th></tr></thead>")
     return ('<section id="states"><h2>The coalition, state by state</h2>'
-            "<p>Expected troops are means over all replications; the shares are of all replications.</p>"
+            "<p>Largest expected contribution first. Expected troops are means over all replications; "
+            "the shares (deploys, approved, assists if invoked) are of all replications.</p>"
             '<div class="scroll"><table class="states">' + head + "<tbody>" + "".join(rows)
             + "</tbody></table></div></section>")
 

@@ -204,7 +204,8 @@ def test_timeline_lines_end_at_the_final_shares(paris):
     ax = fig.axes[0]
     tl = paris.timeline
     ends = sorted(round(line.get_ydata()[-1], 6) for line in ax.get_lines())
-    want = sorted(round(100 * tl[c].iloc[-1], 6) for c in ("ceasefire", "ratified", "deployed", "violated", "activated"))
+    curves = ("ceasefire", "ratified", "deployed", "violated", "activated")
+    want = sorted(round(100 * tl[c].iloc[-1], 6) for c in curves)
     assert ends == want
     assert ax.get_xlabel().startswith("Months")
 

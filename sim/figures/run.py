@@ -110,13 +110,19 @@ def force_distribution(result: RunResult) -> Figure:
         else:
             ax.text(minimum, top, f" Minimum = target\n {L.troops(minimum)}", ha="left", va="top", fontsize=8.5)
 
-        # Direct labels for the two shades.
-        ax.text(0.99, 0.62, f"At or above the minimum:\n{L.short_interval(p_min, lo_min, hi_min)}",
-                transform=ax.transAxes, ha="right", va="top", color=S.BLUE, fontsize=9.5, fontweight="bold")
-
         ax.set_xlim(zx - w, edges[-1])
+        # Direct label for the dark bars, in the band kept free above them (bars reach at most
+        # 1/1.32 of the height), beside the minimum line on whichever side has room.
+        frac = (minimum - (zx - w)) / (edges[-1] - (zx - w))
+        ax.annotate(f"At or above the minimum:\n{L.short_interval(p_min, lo_min, hi_min)}",
+                    (minimum, 0.84), xycoords=("data", "axes fraction"),
+                    xytext=(6 if frac < 0.6 else -6, 0), textcoords="offset points",
+                    ha="left" if frac < 0.6 else "right", va="top", color=S.BLUE, fontsize=9.5,
+                    fontweight="bold")
+
         ticks = [t for t in ax.get_xticks() if 0 <= t <= edges[-1]]
         ax.set_xticks([zx, *ticks], ["none", *[L.troops(t) for t in ticks]])
+        ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= min(100, top)])
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
         ax.set_xlabel("Peak force in Ukraine (troops)")
         ax.set_ylabel(f"Share of the {n:,} replications with a ceasefire")
@@ -180,7 +186,8 @@ def troops_by_state(result: RunResult, top: int | None = None) -> Figure:
                     elinewidth=1.0, capsize=2.5)
         xmax = float(high.max()) * 1.42
         for yi, m, hi, r in zip(y, mean, high, rows):
-            ax.text(hi + xmax * 0.012, yi, f"{L.troops(m)}  · deploys in {L.pct(r['p_deploys'])}",
+            deploys = L.pct(r["p_deploys"], 1 if r["p_deploys"] < 0.1 else 0)
+            ax.text(hi + xmax * 0.012, yi, f"{L.troops(m)}  · deploys in {deploys}",
                     va="center", ha="left", fontsize=8.5)
         ax.set_xlim(0, xmax)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: L.troops(v)))
@@ -218,9 +225,11 @@ def troops_by_state(result: RunResult, top: int | None = None) -> Figure:
             notes.append(f"{len(no_troops)} of {len(sc.states)} states send no troops (other offers only).")
         us_dep = [r["state"] for r in rows if r["state"] in by_id
                   and L.us_condition(by_id[r["state"]].conditions.us_backstop_at_least)]
-        who = "Every contributor shown" if len(us_dep) == len(rows) else f"{len(us_dep)} of the {len(rows)} contributors shown"
+        who = ("Every contributor shown" if len(us_dep) == len(rows)
+               else f"{len(us_dep)} of the {len(rows)} contributors shown")
         sub = (
-            (f"{who} sends troops only with at least the US backstop named on the right. " if us_dep else "")
+            (f"{who} send{'s' if who.startswith('Every') else ''} troops only with at least the US backstop "
+             "named on the right. " if us_dep else "")
             + "A failed parliamentary vote removes a state's troops. " + " ".join(notes)
         )
         names = [by_id[r["state"]].name if r["state"] in by_id else r["state"] for r in rows]
@@ -288,7 +297,8 @@ def outcome_funnel(result: RunResult) -> Figure:
             f"{L.share_with_interval(cond['p'], cond['low'], cond['high'])}. "
             "Activation is a political decision: enough of the coalition must choose to assist."
         )
-        S.frame(fig, f"The guarantee is put to the test and activated in {L.pct(act['p'], L.share_decimals(act['low'], act['high']))} "
+        act_pct = L.pct(act["p"], L.share_decimals(act["low"], act["high"]))
+        S.frame(fig, f"The guarantee is put to the test and activated in {act_pct} "
                      "of replications", sub, run_footer(result))
         return fig
 
@@ -342,7 +352,8 @@ def timeline(result: RunResult) -> Figure:
             + (f" A ceasefire is assumed from month {assumed} in every replication." if assumed is not None else "")
         )
         last = {c: 100 * float(tl[c].iloc[-1]) for c, _, _ in curves}
-        title = (f"By month {int(months[-1])}, the ceasefire has been violated in {last.get('violated', float('nan')):.0f}% "
+        violated = last.get("violated", float("nan"))
+        title = (f"By month {int(months[-1])}, the ceasefire has been violated in {violated:.0f}% "
                  f"of replications and the guarantee activated in {last.get('activated', float('nan')):.0f}%")
         S.frame(fig, title, sub, run_footer(result))
         return fig

@@ -87,9 +87,9 @@ def new_figure(width: float, height: float) -> Figure:
     return fig
 
 
-def _wrap(text: str, width_in: float, size: float) -> list[str]:
-    # DejaVu Sans averages about 0.55 em per character.
-    chars = max(20, int(width_in * 72 / (size * 0.55)))
+def _wrap(text: str, width_in: float, size: float, em: float = 0.56) -> list[str]:
+    # DejaVu Sans averages about 0.56 em per character, its bold about 0.64.
+    chars = max(20, int(width_in * 72 / (size * em)))
     lines: list[str] = []
     for para in text.split("\n"):
         lines.extend(textwrap.wrap(para, chars) or [""])
@@ -104,7 +104,7 @@ def frame(fig: Figure, title: str, subtitle: str | None, footer: str) -> Figure:
     """
     width, height = fig.get_size_inches()
     pad = 0.12  # inches
-    title_lines = _wrap(title, width - 2 * pad, TITLE_SIZE)
+    title_lines = _wrap(title, width - 2 * pad, TITLE_SIZE, em=0.64)
     sub_lines = _wrap(subtitle, width - 2 * pad, SUBTITLE_SIZE) if subtitle else []
     foot_lines = _wrap(footer, width - 2 * pad, FOOTER_SIZE)
     title_h = len(title_lines) * TITLE_SIZE * 1.3 / 72

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
 from .. import __version__
@@ -144,6 +145,11 @@ def _nice_max(v: float) -> float:
     return 1.0
 
 
+def _base(outcome: str) -> str:
+    """What an outcome's share is a share of."""
+    return "replications with an attributed violation" if outcome == "activated_given_attributed" else "replications"
+
+
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -168,8 +174,7 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, outcome: str, manifest: 
     note = _fixed_others(points, manifest, used, "sweep_heatmap")
     if facet:
         f_order, _ = axis_values(points[facet])
-        panels = [(f"{facet} = {_tick(v)}", points[points[facet].astype(str) == str(v)] if isinstance(v, str)
-                   else points[points[facet] == v]) for v in f_order]
+        panels = [(f"{facet} = {_tick(v)}", _rows_at(points, facet, v)) for v in f_order]
     else:
         panels = [("", points)]
     for title, sub in panels:
@@ -187,11 +192,13 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, outcome: str, manifest: 
         norm = Normalize(0, 100 * vmax)
         cols = min(len(panels), 3)
         rows = math.ceil(len(panels) / cols)
-        cell_w = max(0.55, min(1.1, 7.0 / max(len(x_order), 1))) if grid else 6.5 / cols
-        width = min(15.0, max(7.5, 2.6 + cols * (cell_w * len(x_order) if grid else 6.5 / cols + 0.5)))
-        cell_h = max(0.32, min(0.7, 4.6 / max(len(y_order), 1))) if grid else 4.4
-        height = 2.3 + rows * (cell_h * len(y_order) if grid else 4.4) + 0.3 * rows
-        fig = S.new_figure(width, height)
+        if grid:  # cells of 0.55–1.1 by 0.32–0.7 inches
+            panel_w = len(x_order) * max(0.55, min(1.1, 7.0 / len(x_order)))
+            panel_h = len(y_order) * max(0.32, min(0.7, 4.6 / len(y_order)))
+        else:
+            panel_w, panel_h = (6.0, 4.4) if cols == 1 else (4.0, 3.2)
+        width = min(15.0, max(7.5, 2.6 + cols * (panel_w + 0.5)))
+        fig = S.new_figure(width, 2.3 + rows * (panel_h + 0.3))
         axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)).ravel()
         mesh = None
         for ax, (title, sub) in zip(axes, panels):
@@ -208,15 +215,16 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, outcome: str, manifest: 
                 mesh = ax.pcolormesh(np.arange(len(x_order) + 1) - 0.5, np.arange(len(y_order) + 1) - 0.5,
                                      np.ma.masked_invalid(z), cmap=S.SEQUENTIAL, norm=norm,
                                      edgecolor="white", linewidth=1.0)
+                size = 8.5 if len(x_order) <= 8 else 7
                 for (j, i), v in np.ndenumerate(z):
-                    if not ran[j, i]:
+                    if not ran[j, i] or np.isnan(v):  # no point there, or no data (e.g. nothing to condition on)
                         ax.add_patch(_hatched_cell(i, j))
-                        ax.text(i, j, "not run", ha="center", va="center", fontsize=7, color=S.GREY)
+                        ax.text(i, j, "not run" if not ran[j, i] else "n/a", ha="center", va="center",
+                                fontsize=size - 1, color=S.GREY)
                         continue
-                    text = "n/a" if np.isnan(v) else f"{v:.0f}%" if v >= 10 or v == 0 else f"{v:.1f}%"
-                    shade = 0.0 if np.isnan(v) else norm(v)
-                    ax.text(i, j, text, ha="center", va="center", fontsize=8.5 if len(x_order) <= 8 else 7,
-                            color="white" if shade < 0.55 else S.BLACK)
+                    text = f"{v:.0f}%" if v >= 10 or v == 0 else f"{v:.1f}%"
+                    ax.text(i, j, text, ha="center", va="center", fontsize=size,
+                            color="white" if norm(v) < 0.55 else S.BLACK)
                 ax.set_xlim(-0.5, len(x_order) - 0.5)
                 ax.set_ylim(-0.5, len(y_order) - 0.5)
                 ax.set_xticks(range(len(x_order)), [_tick(v) for v in x_order])
@@ -240,22 +248,20 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, outcome: str, manifest: 
         for ax in axes.reshape(rows, cols)[:, 0]:
             ax.set_ylabel(L.parameter_label(y))
         cbar = fig.colorbar(mesh, ax=list(axes[:len(panels)]), shrink=0.85, pad=0.02)
-        cbar.set_label("% of replications")
+        cbar.set_label(f"% of {_base(outcome)}")
         cbar.ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
         cbar.outline.set_visible(False)
 
         h = _half_width(points, outcome)
         what = "Each cell" if grid else "Each dot is one point of the design; its colour"
-        sub = (f"{what} shows the share of the point's replications"
+        sub = (f"{what} shows the share of the point's {_base(outcome)}"
                + (f"; 95% intervals are at most ±{100 * h:.1f} percentage points." if h is not None else ".")
                + (f" {note}" if note else ""))
         S.frame(fig, f"{_sentence(L.outcome_label(outcome))}, by {x} and {y}", sub, sweep_footer(manifest, points))
         return fig
 
 
-def _hatched_cell(i: int, j: int):
-    from matplotlib.patches import Rectangle
-
+def _hatched_cell(i: int, j: int) -> Rectangle:
     return Rectangle((i - 0.5, j - 0.5), 1, 1, facecolor="white", edgecolor=S.LIGHT_GREY, hatch="xx",
                      linewidth=0)
 
@@ -278,8 +284,7 @@ def sweep_line(points: pd.DataFrame, x: str, outcome: str, manifest: dict, *, by
         if len(b_order) > len(S.SERIES):
             raise ValueError(f"sweep_line: {by} takes {len(b_order)} values; at most {len(S.SERIES)} lines "
                              "stay readable — filter the points to fewer values")
-        groups = [(f"{by} = {_tick(v)}", points[points[by].astype(str) == str(v)] if isinstance(v, str)
-                   else points[points[by] == v]) for v in b_order]
+        groups = [(f"{by} = {_tick(v)}", _rows_at(points, by, v)) for v in b_order]
     else:
         groups = [("", points)]
     for label, g in groups:
@@ -338,11 +343,11 @@ def sweep_line(points: pd.DataFrame, x: str, outcome: str, manifest: dict, *, by
             ax.set_xlim(-0.3, len(x_order) - 0.7)
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
         ax.set_xlabel(L.parameter_label(x))
-        ax.set_ylabel(f"{_sentence(L.outcome_label(outcome))}\n(% of replications)")
+        ax.set_ylabel(f"{_sentence(L.outcome_label(outcome))}\n(% of {_base(outcome)})")
         ax.grid(axis="y", color=S.LIGHT_GREY, linewidth=0.6)
         ax.set_axisbelow(True)
         interval = "; bars: 95% intervals." if by else "; band: 95% interval."
-        sub = ("Line: share of each point's replications" + (interval if has_band else ".")
+        sub = (f"Line: share of each point's {_base(outcome)}" + (interval if has_band else ".")
                + (f" {note}" if note else ""))
         S.frame(fig, f"{_sentence(L.outcome_label(outcome))}, by {x}", sub, sweep_footer(manifest, points))
         return fig
@@ -378,7 +383,7 @@ def sweep_points(points: pd.DataFrame, x: str, outcome: str, manifest: dict) -> 
             ax.set_xticks(range(len(x_order)), [_tick(v) for v in x_order])
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
         ax.set_xlabel(L.parameter_label(x))
-        ax.set_ylabel(f"{_sentence(L.outcome_label(outcome))}\n(% of replications)")
+        ax.set_ylabel(f"{_sentence(L.outcome_label(outcome))}\n(% of {_base(outcome)})")
         ax.grid(axis="y", color=S.LIGHT_GREY, linewidth=0.6)
         ax.set_axisbelow(True)
         others = [p for p in varying(points, manifest) if p != x]
@@ -394,18 +399,17 @@ def sweep_points(points: pd.DataFrame, x: str, outcome: str, manifest: dict) -> 
 # --------------------------------------------------------------------------- saving
 
 
-def _middle(points: pd.DataFrame, p: str):
-    order, cat = axis_values(points[p])
-    v = order[(len(order) - 1) // 2]
-    return v
+def _rows_at(points: pd.DataFrame, p: str, value) -> pd.DataFrame:
+    """Rows where parameter ``p`` equals ``value`` (levels compare as text)."""
+    return points[points[p].astype(str) == value] if isinstance(value, str) else points[points[p] == value]
 
 
 def _hold(points: pd.DataFrame, params: list[str]) -> pd.DataFrame:
     """Rows where each parameter in ``params`` is at its middle value (a grid slice)."""
     sub = points
     for p in params:
-        v = _middle(points, p)
-        sub = sub[sub[p].astype(str) == v] if isinstance(v, str) else sub[sub[p] == v]
+        order, _ = axis_values(points[p])
+        sub = _rows_at(sub, p, order[(len(order) - 1) // 2])
     return sub
 
 
