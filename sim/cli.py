@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .scenario.yamlio import InputError
 
-COMMANDS = ("run", "validate", "schema", "sweep")
+COMMANDS = ("run", "validate", "schema", "sweep", "plot", "compare", "report")
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -51,6 +51,22 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/<sweep-id>/<run-id>/)")
     s.add_argument("--resume", action="store_true", help="continue the sweep already in --out DIR")
     s.add_argument("--no-figures", action="store_true", help="skip the figures")
+
+    pl = sub.add_parser("plot", help="redraw the figures of a results folder from its stored results")
+    pl.add_argument("folder", type=Path, metavar="RESULTS_DIR")
+
+    c = sub.add_parser("compare", help="run scenarios with the same seed and compare them side by side")
+    c.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    c.add_argument("--replications", type=int, metavar="N", help="replications for every scenario")
+    c.add_argument("--seed", type=int, metavar="S", help="seed for every scenario (default: the first's)")
+    c.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/compare/<run-id>/)")
+    c.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
+
+    rp = sub.add_parser("report", help="write a self-contained HTML report of a scenario or a results folder")
+    rp.add_argument("source", type=Path, metavar="FILE|RESULTS_DIR")
+    rp.add_argument("--replications", type=int, metavar="N", help="when running a scenario file")
+    rp.add_argument("--seed", type=int, metavar="S", help="when running a scenario file")
+    rp.add_argument("--out", type=Path, metavar="DIR", help="where to write (default: the results folder)")
     return p
 
 

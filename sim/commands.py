@@ -151,18 +151,121 @@ def cmd_sweep(args) -> int:
 
 
 def _write_sweep_figures(outcome, plan, folder: Path) -> None:
-    try:
-        from .figures import save_sweep_figures
-    except ImportError:  # figures land with their own issue
-        return
+    from .figures import save_sweep_figures
+
     manifest = {"parameters": plan.parameter_paths, "sweep": plan.sweep.id, "seed": plan.seed,
                 "replications": plan.replications}
     save_sweep_figures(outcome.points, manifest, folder / "figures")
 
 
-def _write_figures(result: RunResult, folder: Path) -> None:
-    try:
-        from .figures import save_run_figures
-    except ImportError:  # figures land with their own issue
-        return
-    save_run_figures(result, folder / "figures")
+def _write_figures(result: RunResult, folder: Path) -> list[Path]:
+    from .figures import save_run_figures
+
+    return save_run_figures(result, folder / "figures")
+
+
+def _pngs(paths: list[Path]) -> dict[str, Path]:
+    return {p.stem: p for p in paths if p.suffix == ".png"}
+
+
+def cmd_plot(args) -> int:
+    """Redraw figures from stored results alone (no scenario file, no model run)."""
+    import json
+
+    from .figures import save_comparison_figures, save_sweep_figures
+    from .results import load
+
+    folder = args.folder
+    if (folder / "points.parquet").is_file() and (folder / "sweep.json").is_file():
+        from .results.storage import read_parquet
+
+        described = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+        manifest = {k: described[k] for k in ("parameters", "sweep", "seed", "replications")}
+        written = save_sweep_figures(read_parquet(folder / "points.parquet"), manifest, folder / "figures")
+    elif (folder / "runs.parquet").is_file():
+        written = _write_figures(load(folder), folder)
+    elif (folder / "comparison.csv").is_file():
+        runs = [load(p.parent) for p in sorted(folder.glob("*/runs.parquet"))]
+        order = list(__import__("pandas").read_csv(folder / "comparison.csv")["scenario"])
+        runs.sort(key=lambda r: order.index(r.scenario.id) if r.scenario.id in order else len(order))
+        written = save_comparison_figures(runs, folder / "figures")
+    else:
+        raise InputError([Problem(str(folder), None, "", "not a results folder of sim (no runs.parquet, "
+                                  "points.parquet or comparison.csv)")])
+    for path in written:
+        print(path)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    """Run several scenarios with the same seed (common random numbers) and compare them."""
+    from .figures import save_comparison_figures
+    from .results.compare import comparison_table, format_comparison
+
+    problems, loaded = [], []
+    for path in args.files:
+        try:
+            loaded.append(load_scenario(path))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    ids = [l.scenario.id for l in loaded]
+    if len(set(ids)) != len(ids):
+        raise InputError([Problem(str(args.files[0]), None, "", f"scenario ids repeat: {', '.join(ids)}")])
+    first = loaded[0].scenario.run
+    seed = first.seed if args.seed is None else args.seed
+    reps = first.replications if args.replications is None else args.replications
+    out = args.out or default_dir(RESULTS_ROOT, "compare", seed)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError([Problem(str(out), None, "--out", "already exists and is not empty; results are never overwritten")])
+    workers = args.workers if args.workers != 0 else default_workers()
+    results = []
+    with local_executor(workers) as executor:
+        for item in loaded:
+            # Same seed, replications and block size for all: the same draws wherever parameters agree.
+            results.append(api.run(item, replications=reps, seed=seed, block_size=first.block_size,
+                                   executor=executor, progress=True))
+    table = comparison_table(results)
+    print(format_comparison(table))
+    with staged_dir(out) as tmp:
+        for r in results:
+            sub = tmp / r.scenario.id
+            sub.mkdir()
+            r.write_into(sub)
+        csv = tmp / "comparison.csv"
+        table.to_csv(csv, index=False)
+        save_comparison_figures(results, tmp / "figures")
+    print(f"\nresults: {out}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    """An HTML brief of a scenario (run now) or of a stored results folder."""
+    from .report import write_report
+    from .results import load
+
+    source = args.source
+    if source.is_dir():
+        if not (source / "runs.parquet").is_file():
+            raise InputError([Problem(str(source), None, "", "not a run's results folder (no runs.parquet)")])
+        result = load(source)
+        figures_dir = source / "figures"
+        figures = _pngs(sorted(figures_dir.glob("*.png"))) if figures_dir.is_dir() else None
+        target = (args.out or source) / "report.html"
+        path = write_report(result, target, figures or None)
+    else:
+        loaded = load_scenario(source)
+        sc = loaded.scenario
+        seed = sc.run.seed if args.seed is None else args.seed
+        out = args.out or default_dir(RESULTS_ROOT, sc.id, seed)
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise InputError([Problem(str(out), None, "--out", "already exists and is not empty; results are never overwritten")])
+        result = api.run(loaded, replications=args.replications, seed=seed, progress=True)
+        with staged_dir(out) as tmp:
+            result.write_into(tmp)
+            figures = _pngs(_write_figures(result, tmp))
+            write_report(result, tmp / "report.html", figures, manifest=result.manifest())
+        path = out / "report.html"
+    print(path)
+    return 0

@@ -504,6 +504,7 @@ _PRINT_OPENS_DETAILS = ("<script>addEventListener('beforeprint',function(){"
 def render_report(result: RunResult, figures: dict[str, Path] | None = None, *,
                   manifest: dict | None = None) -> str:
     """The report as an HTML string (see :func:`write_report`)."""
+    manifest = manifest or result.meta.get("manifest")
     sc = result.scenario
     title = sc.title or sc.id
     as_of = L.date_words(sc.as_of)

@@ -104,7 +104,8 @@ def load(folder: str | Path) -> RunResult:
         timeline_counts=storage.read_parquet(folder / "timeline.parquet"),
         seed=manifest["seed"],
         block_size=manifest["block_size"],
-        meta=manifest.get("meta", {}),
+        # the stored manifest travels with the result (versions, git commit, command, date)
+        meta={**manifest.get("meta", {}), "manifest": {k: v for k, v in manifest.items() if k != "meta"}},
         evidence=(
             json.loads((folder / "evidence.json").read_text(encoding="utf-8"))
             if (folder / "evidence.json").is_file() else None
