@@ -16,23 +16,12 @@ from ..scenario import schema
 #: The US backstop scale in its order (sweep axes and conditions are sorted by it).
 LEVELS = tuple(schema.Level.names())
 
-#: Short plain-words names of outcomes (the column names stay the keys).
+#: Plain-words names of outcomes: the summary's labels (one name per concept),
+#: without the "test outcome:" prefix that only the terminal table needs.
 OUTCOME_NAMES = {
-    "ceasefire": "ceasefire reached",
-    "ratified": "binding commitment ratified",
-    "deployed": "any troops deployed in Ukraine",
-    "force_ge_minimum": "force in Ukraine ≥ minimum effective size",
-    "force_ge_target": "force in Ukraine ≥ target size",
-    "violation": "ceasefire violated",
-    "detected": "violation detected",
-    "attributed": "violation attributed to Russia",
-    "held": "held (no violation)",
-    "unattributed": "violation not attributed",
-    "activated": "guarantee activated",
-    "failed": "attributed, guarantee failed to activate",
+    **{name: label.removeprefix("test outcome: ") for name, label in PROBABILITIES.items()},
     "activated_given_attributed": "guarantee activated, given an attributed violation",
 }
-assert set(PROBABILITIES) <= set(OUTCOME_NAMES)
 
 
 def is_missing(x) -> bool:
@@ -53,24 +42,23 @@ def pct(p: float | None, decimals: int = 0) -> str:
     return f"{100 * p:.{decimals}f}%"
 
 
-def share_with_interval(p: float | None, low: float | None, high: float | None) -> str:
-    """``34% (95% interval 32–36%)``; decimals follow the interval's width."""
+def share_with_interval(p: float | None, low: float | None, high: float | None, of: str | None = None) -> str:
+    """``34% (95% interval 32–36%)``, or with ``of``: ``34% of replications (95% interval 32–36%)``.
+
+    Decimals follow the interval's width.
+    """
     if is_missing(p):
-        return "n/a"
+        return "n/a" if of is None else f"none of the {of} (no data)"
     d = share_decimals(low, high)
+    head = pct(p, d) if of is None else f"{pct(p, d)} of {of}"
     if is_missing(low) or is_missing(high):
-        return pct(p, d)
-    return f"{pct(p, d)} (95% interval {100 * low:.{d}f}–{100 * high:.{d}f}%)"
+        return head
+    return f"{head} (95% interval {100 * low:.{d}f}–{100 * high:.{d}f}%)"
 
 
 def share_phrase(p: float | None, low: float | None, high: float | None, of: str = "replications") -> str:
     """``35% of replications (95% interval 34–36%)`` — for sentences."""
-    if is_missing(p):
-        return f"none of the {of} (no data)"
-    d = share_decimals(low, high)
-    if is_missing(low) or is_missing(high):
-        return f"{pct(p, d)} of {of}"
-    return f"{pct(p, d)} of {of} (95% interval {100 * low:.{d}f}–{100 * high:.{d}f}%)"
+    return share_with_interval(p, low, high, of=of)
 
 
 def short_interval(p: float | None, low: float | None, high: float | None) -> str:
