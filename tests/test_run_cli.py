@@ -65,6 +65,16 @@ def test_summary_matches_the_stored_runs(paris_run):
     assert top["expected_troops"] == pytest.approx(states.groupby("state", observed=True)["troops"].mean().max())
 
 
+@pytest.mark.parametrize("k,n", [(0, 1), (0, 10), (1, 10), (7, 10), (10, 10), (123, 4567), (4500, 4567)])
+def test_wilson_interval_agrees_with_scipy(k, n):
+    from scipy import stats
+
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    p, low, high = wilson(k, n)
+    assert p == k / n
+    assert low == pytest.approx(ci.low, abs=1e-12) and high == pytest.approx(ci.high, abs=1e-12)
+
+
 def test_wilson_interval_matches_the_closed_form():
     # k = 0: upper bound z²/(n + z²); symmetric case k = n/2 centred on 1/2
     z = 1.959963984540054

@@ -13,6 +13,8 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..model import run_block
 from ..scenario.schema import Scenario
@@ -47,9 +49,17 @@ def run_unit(scenario: Scenario, unit: Unit, seed: int) -> pd.DataFrame:
     return runs
 
 
+def encode(frame: pd.DataFrame) -> bytes:
+    """A unit's table as Parquet bytes: encoded where it was computed, so the parent
+    process only writes bytes (it would otherwise spend a core decoding and re-encoding)."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink)
+    return sink.getvalue().to_pybytes()
+
+
 def _guarded(fn: Callable, scenario: Scenario, unit: Unit, seed: int):
     try:
-        return fn(scenario, unit, seed)
+        return encode(fn(scenario, unit, seed))
     except Exception as exc:  # a unit's failure is data: recorded, and the sweep goes on
         return UnitFailure(unit, f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
@@ -60,8 +70,8 @@ def run_units(
     executor: Executor | None,
     in_flight: int = 8,
     fn: Callable[[Scenario, Unit, int], pd.DataFrame] = run_unit,
-) -> Iterator[tuple[Unit, pd.DataFrame | UnitFailure]]:
-    """Yield (unit, runs table or failure) as units finish (in completion order).
+) -> Iterator[tuple[Unit, bytes | UnitFailure]]:
+    """Yield (unit, its runs table as Parquet bytes, or its failure) as units finish.
 
     ``executor=None`` runs units one by one in this process.
     """
