@@ -1,10 +1,12 @@
-"""The commands behind the CLI that run things (``run``; see :mod:`sim.cli`)."""
+"""The commands behind the CLI that run or draw things (see :mod:`sim.cli` for the parser)."""
 
 from __future__ import annotations
 
+import json
 import sys
-import time
 from pathlib import Path
+
+import pandas as pd
 
 from . import api
 from .evidence import load_scenario
@@ -77,6 +79,12 @@ def format_summary(result: RunResult, names: dict | None = None) -> str:
     return "\n".join(lines)
 
 
+def _refuse_existing(out: Path) -> None:
+    """Results are never overwritten: say so before any work is done."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError([Problem(str(out), None, "--out", "already exists and is not empty; results are never overwritten")])
+
+
 def _troops(x: float) -> str:
     return "n/a" if x != x else f"{x:,.0f}"
 
@@ -88,8 +96,7 @@ def cmd_run(args) -> int:
     if args.replications is not None and args.replications < 1:
         raise InputError([Problem(str(args.file), None, "--replications", f"expected a positive number, found {args.replications}")])
     out = args.out or default_dir(RESULTS_ROOT, sc.id, seed)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError([Problem(str(out), None, "--out", "already exists and is not empty; results are never overwritten")])
+    _refuse_existing(out)
     workers = args.workers if args.workers != 0 else default_workers()
     with local_executor(workers) as executor:
         result = api.run(loaded, replications=args.replications, seed=seed, executor=executor,
@@ -170,8 +177,6 @@ def _pngs(paths: list[Path]) -> dict[str, Path]:
 
 def cmd_plot(args) -> int:
     """Redraw figures from stored results alone (no scenario file, no model run)."""
-    import json
-
     from .figures import save_comparison_figures, save_sweep_figures
     from .results import load
 
@@ -186,7 +191,7 @@ def cmd_plot(args) -> int:
         written = _write_figures(load(folder), folder)
     elif (folder / "comparison.csv").is_file():
         runs = [load(p.parent) for p in sorted(folder.glob("*/runs.parquet"))]
-        order = list(__import__("pandas").read_csv(folder / "comparison.csv")["scenario"])
+        order = list(pd.read_csv(folder / "comparison.csv")["scenario"])
         runs.sort(key=lambda r: order.index(r.scenario.id) if r.scenario.id in order else len(order))
         written = save_comparison_figures(runs, folder / "figures")
     else:
@@ -217,8 +222,7 @@ def cmd_compare(args) -> int:
     seed = first.seed if args.seed is None else args.seed
     reps = first.replications if args.replications is None else args.replications
     out = args.out or default_dir(RESULTS_ROOT, "compare", seed)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError([Problem(str(out), None, "--out", "already exists and is not empty; results are never overwritten")])
+    _refuse_existing(out)
     workers = args.workers if args.workers != 0 else default_workers()
     results = []
     with local_executor(workers) as executor:
