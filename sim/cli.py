@@ -26,6 +26,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, found {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="sim", description="Scenario simulator for security guarantees for Ukraine.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -37,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run a scenario and write a results folder")
     r.add_argument("file", type=Path, metavar="FILE")
-    r.add_argument("--replications", type=int, metavar="N", help="override run.replications")
+    r.add_argument("--replications", type=_positive, metavar="N", help="override run.replications")
     r.add_argument("--seed", type=int, metavar="S", help="override run.seed")
     r.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/<id>/<run-id>/)")
     r.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
@@ -47,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("file", type=Path, metavar="SWEEP")
     s.add_argument("--workers", type=int, metavar="N", help="local processes (default: all cores)")
     s.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on an existing Dask cluster")
-    s.add_argument("--replications", type=int, metavar="N", help="override replications per point")
+    s.add_argument("--replications", type=_positive, metavar="N", help="override replications per point")
     s.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/<sweep-id>/<run-id>/)")
     s.add_argument("--resume", action="store_true", help="continue the sweep already in --out DIR")
     s.add_argument("--no-figures", action="store_true", help="skip the figures")
@@ -57,14 +67,14 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="run scenarios with the same seed and compare them side by side")
     c.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    c.add_argument("--replications", type=int, metavar="N", help="replications for every scenario")
+    c.add_argument("--replications", type=_positive, metavar="N", help="replications for every scenario")
     c.add_argument("--seed", type=int, metavar="S", help="seed for every scenario (default: the first's)")
     c.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/compare/<run-id>/)")
     c.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
 
     rp = sub.add_parser("report", help="write a self-contained HTML report of a scenario or a results folder")
     rp.add_argument("source", type=Path, metavar="FILE|RESULTS_DIR")
-    rp.add_argument("--replications", type=int, metavar="N", help="when running a scenario file")
+    rp.add_argument("--replications", type=_positive, metavar="N", help="when running a scenario file")
     rp.add_argument("--seed", type=int, metavar="S", help="when running a scenario file")
     rp.add_argument("--out", type=Path, metavar="DIR", help="where to write (default: the results folder)")
     return p

@@ -93,8 +93,6 @@ def cmd_run(args) -> int:
     loaded = load_scenario(args.file)
     sc = loaded.scenario
     seed = sc.run.seed if args.seed is None else args.seed
-    if args.replications is not None and args.replications < 1:
-        raise InputError([Problem(str(args.file), None, "--replications", f"expected a positive number, found {args.replications}")])
     out = args.out or default_dir(RESULTS_ROOT, sc.id, seed)
     _refuse_existing(out)
     workers = args.workers if args.workers != 0 else default_workers()
@@ -121,8 +119,6 @@ def cmd_sweep(args) -> int:
 
     if args.resume and args.out is None:
         raise InputError([Problem(str(args.file), None, "--resume", "needs --out DIR: the folder of the sweep to continue")])
-    if args.replications is not None and args.replications < 1:
-        raise InputError([Problem(str(args.file), None, "--replications", f"expected a positive number, found {args.replications}")])
     plan = load_sweep(args.file, replications=args.replications)
     out = args.out or default_dir(RESULTS_ROOT, plan.sweep.id, plan.seed)
     units = len(plan.points) * -(-plan.replications // plan.block_size)
@@ -263,8 +259,7 @@ def cmd_report(args) -> int:
         sc = loaded.scenario
         seed = sc.run.seed if args.seed is None else args.seed
         out = args.out or default_dir(RESULTS_ROOT, sc.id, seed)
-        if out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise InputError([Problem(str(out), None, "--out", "already exists and is not empty; results are never overwritten")])
+        _refuse_existing(out)
         result = api.run(loaded, replications=args.replications, seed=seed, progress=True)
         with staged_dir(out) as tmp:
             result.write_into(tmp)
