@@ -56,6 +56,35 @@ class Evidence(Strict):
     assumption: str | None = Field(None, min_length=3, description="Why this number, when no fact gives it.")
 
 
+def _ordered(low: float, high: float) -> None:
+    if low > high:
+        raise ValueError(f"low must not exceed high, found low={low:g} > high={high:g}")
+
+
+class Weighted(Evidence):
+    """``values`` with optional ``weights`` (relative, non-negative); subclasses type the values."""
+
+    weights: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _weights(self):
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(
+                    f"expected one weight per value ({len(self.values)}), found {len(self.weights)}"
+                )
+            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("weights must be non-negative and not all zero")
+        return self
+
+    def probabilities(self) -> np.ndarray | None:
+        """The weights normalised to sum to one (None: equal chances)."""
+        if self.weights is None:
+            return None
+        w = np.asarray(self.weights, dtype=float)
+        return w / w.sum()
+
+
 class _Dist(Evidence):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -92,8 +121,7 @@ class Uniform(_Dist):
 
     @model_validator(mode="after")
     def _order(self):
-        if self.low > self.high:
-            raise ValueError(f"low must not exceed high, found low={self.low:g} > high={self.high:g}")
+        _ordered(self.low, self.high)
         return self
 
     def sample(self, rng, n):
@@ -147,8 +175,7 @@ class Beta(_Dist):
 
     @model_validator(mode="after")
     def _order(self):
-        if self.low > self.high:
-            raise ValueError(f"low must not exceed high, found low={self.low:g} > high={self.high:g}")
+        _ordered(self.low, self.high)
         return self
 
     def sample(self, rng, n):
@@ -202,36 +229,18 @@ class Normal(_Dist):
         return f"normal({self.mean_:g}, sd {self.sd:g}){bounds}"
 
 
-class Choice(_Dist):
+class Choice(Weighted, _Dist):
     dist: Literal["choice"]
     values: list[float] = Field(min_length=1)
-    weights: list[float] | None = None
-
-    @model_validator(mode="after")
-    def _weights(self):
-        if self.weights is not None:
-            if len(self.weights) != len(self.values):
-                raise ValueError(
-                    f"expected one weight per value ({len(self.values)}), found {len(self.weights)}"
-                )
-            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
-                raise ValueError("weights must be non-negative and not all zero")
-        return self
-
-    def _p(self):
-        if self.weights is None:
-            return None
-        w = np.asarray(self.weights, dtype=float)
-        return w / w.sum()
 
     def sample(self, rng, n):
-        return rng.choice(np.asarray(self.values, dtype=float), size=n, p=self._p())
+        return rng.choice(np.asarray(self.values, dtype=float), size=n, p=self.probabilities())
 
     def support(self):
         return (min(self.values), max(self.values))
 
     def mean(self):
-        p = self._p()
+        p = self.probabilities()
         return float(np.mean(self.values) if p is None else np.dot(p, self.values))
 
     def describe(self):

@@ -17,6 +17,7 @@ from pydantic import Discriminator, Field, Tag, model_validator
 
 from .params import (
     Evidence,
+    Weighted,
     Months,
     NonNegative,
     Probability,
@@ -43,31 +44,15 @@ class Level(int, Enum):
 LevelName = Literal["none", "political", "enablers", "monitoring", "direct"]
 
 
-class LevelChoice(Evidence):
+class LevelChoice(Weighted):
     """A US backstop level drawn per replication: ``{dist: choice, values: [...], weights: [...]}``."""
 
     dist: Literal["choice"]
     values: list[LevelName] = Field(min_length=1)
-    weights: list[float] | None = None
-
-    @model_validator(mode="after")
-    def _weights(self):
-        if self.weights is not None:
-            if len(self.weights) != len(self.values):
-                raise ValueError(
-                    f"expected one weight per value ({len(self.values)}), found {len(self.weights)}"
-                )
-            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
-                raise ValueError("weights must be non-negative and not all zero")
-        return self
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         levels = np.array([Level[v].value for v in self.values], dtype=np.int8)
-        p = None
-        if self.weights is not None:
-            p = np.asarray(self.weights, dtype=float)
-            p = p / p.sum()
-        return rng.choice(levels, size=n, p=p)
+        return rng.choice(levels, size=n, p=self.probabilities())
 
     def describe(self) -> str:
         w = "" if self.weights is None else f" weights {self.weights}"
