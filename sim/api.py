@@ -39,6 +39,7 @@ def run(
         }
         evidence = evidence_record(scenario.scenario, scenario.register)
         scenario = scenario.scenario
+    replications = scenario.run.replications if replications is None else int(replications)
     seed = scenario.run.seed if seed is None else int(seed)
     block_size = scenario.run.block_size if block_size is None else int(block_size)
     started = time.time()

@@ -59,7 +59,7 @@ def format_summary(result: RunResult, names: dict | None = None) -> str:
     th = sc.thresholds
     lines += [
         "",
-        f"Troops, given a ceasefire        5%      25%      50%      75%      95%",
+        "Troops, given a ceasefire        5%      25%      50%      75%      95%",
         "in Ukraine              " + "".join(f"{_troops(q[k]):>9}" for k in q),
         "next to Ukraine (NATO)  " + "".join(f"{_troops(qn[k]):>9}" for k in qn),
         f"(minimum effective {th.minimum_effective_force:,.0f}; target {th.target_force:,.0f})",
@@ -155,10 +155,9 @@ def cmd_sweep(args) -> int:
 
 def _write_sweep_figures(outcome, plan, folder: Path) -> None:
     from .figures import save_sweep_figures
+    from .results.sweep import describe
 
-    manifest = {"parameters": plan.parameter_paths, "sweep": plan.sweep.id, "seed": plan.seed,
-                "replications": plan.replications}
-    save_sweep_figures(outcome.points, manifest, folder / "figures")
+    save_sweep_figures(outcome.points, describe(plan), folder / "figures")
 
 
 def _write_figures(result: RunResult, folder: Path) -> list[Path]:
@@ -181,8 +180,7 @@ def cmd_plot(args) -> int:
         from .results.storage import read_parquet
 
         described = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
-        manifest = {k: described[k] for k in ("parameters", "sweep", "seed", "replications")}
-        written = save_sweep_figures(read_parquet(folder / "points.parquet"), manifest, folder / "figures")
+        written = save_sweep_figures(read_parquet(folder / "points.parquet"), described, folder / "figures")
     elif (folder / "runs.parquet").is_file():
         written = _write_figures(load(folder), folder)
     elif (folder / "comparison.csv").is_file():

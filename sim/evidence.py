@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Iterator, Literal
+from typing import Iterator, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 

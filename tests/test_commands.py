@@ -64,7 +64,7 @@ def test_report_of_a_scenario_file_runs_it_and_writes_everything(tmp_path):
         "force_distribution", "troops_by_state", "outcome_funnel", "timeline"}
 
 
-def test_report_and_plot_of_a_results_folder(tmp_path, capsys):
+def test_report_and_plot_of_a_results_folder(tmp_path):
     out = tmp_path / "run"
     assert main(["run", str(PARIS), "--replications", "400", "--out", str(out), "--no-figures"]) == 0
     assert not (out / "figures").exists()

@@ -52,7 +52,7 @@ def serial_points(small_plan, tmp_path_factory):
     return run_sweep(small_plan, out, executor=None, progress=False).points
 
 
-def test_points_table_has_one_row_per_point_with_intervals(serial_points, small_plan):
+def test_points_table_has_one_row_per_point_with_intervals(serial_points):
     p = serial_points
     assert len(p) == 4 and list(p["point"]) == [0, 1, 2, 3]
     assert (p["replications"] == 150).all() and p["complete"].all()
@@ -80,7 +80,7 @@ def test_same_points_on_a_dask_local_cluster(small_plan, serial_points, tmp_path
     pd.testing.assert_frame_equal(serial_points, on_dask)
 
 
-def test_common_random_numbers_across_points(small_plan, serial_points):
+def test_common_random_numbers_across_points(serial_points):
     """Points differ only by their parameters: acceptance matters for the ceasefire,
     and a lower acceptance never gives more ceasefires (same draws at every point)."""
     p = serial_points.set_index(["united_states.backstop", "russia.acceptance.without_troops"])

@@ -79,16 +79,13 @@ def combine_timelines(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 def run_scenario(
     scenario: Scenario,
-    replications: int | None = None,
-    seed: int | None = None,
-    block_size: int | None = None,
+    replications: int,
+    seed: int,
+    block_size: int,
     executor: Executor | None = None,
     progress: bool = False,
 ) -> Output:
-    """Run every block and gather the tables."""
-    replications = scenario.run.replications if replications is None else replications
-    seed = scenario.run.seed if seed is None else seed
-    block_size = scenario.run.block_size if block_size is None else block_size
+    """Run every block and gather the tables (``sim.run`` supplies the scenario's defaults)."""
     parts = list(iter_blocks(scenario, replications, seed, block_size, executor, progress))
     runs = pd.concat([p.runs for p in parts], ignore_index=True)
     states = pd.concat([p.states for p in parts], ignore_index=True)

@@ -287,9 +287,9 @@ class GuaranteeModel(mesa.Model):
         states = pd.DataFrame({
             "replication": np.repeat(rep, len(ids)) if ids else np.zeros(0, np.int64),
             "state": pd.Categorical(np.tile(ids, n) if ids else [], categories=ids),
-            "approved": _interleave([s.approved for s in self.coalition if ids], n, bool),
-            "troops": _interleave([s.peak for s in self.coalition if ids], n, float),
-            "assisted": _interleave([s.assisted for s in self.coalition if ids], n, bool),
+            "approved": _interleave([s.approved for s in self.coalition if ids], bool),
+            "troops": _interleave([s.peak for s in self.coalition if ids], float),
+            "assisted": _interleave([s.assisted for s in self.coalition if ids], bool),
         })
         timeline = pd.DataFrame(self.timeline, columns=list(TIMELINE))
         timeline.insert(0, "month", np.arange(1, self.horizon + 1, dtype=np.int32))
@@ -317,7 +317,7 @@ def _months(a: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(a == NEVER, 0, a).astype(np.int16), a == NEVER)
 
 
-def _interleave(arrays: list[np.ndarray], n: int, dtype) -> np.ndarray:
+def _interleave(arrays: list[np.ndarray], dtype) -> np.ndarray:
     """Replication-major order: rows (r, state) for r in replications, state in order."""
     if not arrays:
         return np.zeros(0, dtype=dtype)

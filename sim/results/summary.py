@@ -89,7 +89,7 @@ def quantiles(x: pd.Series) -> dict[str, float]:
     return {f"q{int(q * 100):02d}": float(v) for q, v in zip(QUANTILES, np.quantile(x, QUANTILES))}
 
 
-def state_table(states: pd.DataFrame, replications: int) -> pd.DataFrame:
+def state_table(states: pd.DataFrame) -> pd.DataFrame:
     """Per state: expected troops with 95% interval, P(deploys), P(approved), P(assisted)."""
     rows = []
     for state, g in states.groupby("state", observed=True, sort=False):
@@ -126,7 +126,7 @@ def summarise(runs: pd.DataFrame, states: pd.DataFrame, timeline: pd.DataFrame, 
     }
     in_ceasefire = runs.loc[runs["ceasefire"]]
     levels = runs["us_backstop"].value_counts(normalize=True, sort=False)
-    table = state_table(states, n)
+    table = state_table(states)
     curves = timeline.copy()
     for col in [c for c in curves.columns if c not in ("month", "replications")]:
         curves[col] = curves[col] / curves["replications"]

@@ -54,7 +54,8 @@ def units_of(plan: SweepPlan) -> list[Unit]:
     return [Unit(p, b) for p in range(len(plan.points)) for b in blocks]
 
 
-def _description(plan: SweepPlan) -> dict:
+def describe(plan: SweepPlan) -> dict:
+    """What a sweep is (stored as sweep.json; also what sweep figures read)."""
     return {
         "fingerprint": plan.fingerprint,
         "sweep": plan.sweep.id,
@@ -91,7 +92,7 @@ def prepare(plan: SweepPlan, folder: Path, resume: bool) -> None:
         raise SweepFolderError(f"{folder} already exists and is not empty; use --resume to continue it")
     (folder / "units").mkdir(parents=True, exist_ok=True)
     (folder / "failures").mkdir(exist_ok=True)
-    storage.write_json(marker, _description(plan))
+    storage.write_json(marker, describe(plan))
 
 
 def point_row(plan: SweepPlan, point: int, runs: pd.DataFrame, expected: int) -> dict:
@@ -181,7 +182,7 @@ def run_sweep(
     tmp.replace(folder / "points.csv")
     outcome = SweepOutcome(folder, points, failures, len(units), len(todo), len(units) - len(todo))
     storage.write_json(folder / "manifest.json", storage.manifest(
-        **_description(plan),
+        **describe(plan),
         scenario_sha256=plan.base.file_hash,
         units_total=len(units), units_run=len(todo), units_skipped=len(units) - len(todo),
         failed_units=failures,
