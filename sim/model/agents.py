@@ -1,8 +1,10 @@
-"""The model's agents: coalition states, the United States, Russia and Ukraine.
+"""The model's agents: the coalition, the United States, Russia and Ukraine.
 
-Every per-replication quantity is a numpy array of shape ``(R,)``: one agent
-object stands for that actor in all R replications of a block.  Agents only
-behave; the model owns the random streams and the order of the phases.
+Every per-replication quantity is a numpy array: shape ``(R,)`` for one actor,
+``(R, S)`` for the S coalition states, so one month's step runs no Python loop
+over states or replications.  One agent object stands for its actor in all R
+replications of a block.  Agents decide from what they can observe; the model
+owns the random streams and the order of the phases (docs/ODD.md, section 7).
 Months are whole numbers; :data:`NEVER` marks an event that has not happened.
 """
 
@@ -10,10 +12,15 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+from scipy import special
 
-from ..scenario.schema import Level, State, describe_level
+from ..scenario.schema import Level, describe_level
 
 NEVER = np.iinfo(np.int32).max
+DIRECT = float(Level.direct.value)
+#: Response levels as codes (see outcomes.RESPONSE_LEVELS).
+NONE, DIPLOMATIC, ECONOMIC, MILITARY = 0, 1, 2, 3
+OFFER_TYPES = ("air_policing", "maritime", "training", "logistics", "basing", "intelligence", "equipment")
 
 
 def whole_months(x: np.ndarray) -> np.ndarray:
@@ -21,96 +28,257 @@ def whole_months(x: np.ndarray) -> np.ndarray:
     return np.maximum(np.rint(x), 0).astype(np.int32)
 
 
-class CoalitionState(mesa.Agent):
-    """A coalition member: its troops, its vote, its conditions and its resolve."""
+def logit(p: np.ndarray) -> np.ndarray:
+    """Log-odds of a probability, clipped away from 0 and 1 so that certainty stays finite."""
+    return special.logit(np.clip(p, 1e-6, 1 - 1e-6))
 
-    def __init__(self, model, spec: State):
+
+expit = special.expit
+
+
+def recovered(p: np.ndarray, gain) -> np.ndarray:
+    """A probability after a share ``gain`` of its misses is recovered: 1 − (1 − p)(1 − gain)."""
+    return 1.0 - (1.0 - p) * (1.0 - gain)
+
+
+def respond_levels(u: np.ndarray, p: np.ndarray, economic: np.ndarray, military: np.ndarray) -> np.ndarray:
+    """Response level codes from one uniform draw per responder.
+
+    It responds when ``u < p``; the response reaches economic measures when
+    ``u < p·economic`` and the military level when ``u < p·military``
+    (so the levels nest and one draw orders them).
+    """
+    level = np.where(u < p, DIPLOMATIC, NONE)
+    level = np.where(u < p * economic, ECONOMIC, level)
+    return np.where(u < p * military, MILITARY, level).astype(np.int8)
+
+
+class Coalition(mesa.Agent):
+    """The S coalition states (and contingents outside it), as arrays of shape (R, S).
+
+    Three decisions are kept apart: the treaty vote (``parliament``), the
+    deployment mandate (``mandate``, voted on domestic support and withdrawn
+    when support falls) and the executive's response to an attributed action
+    (``resolve`` plus what it sees).  Deployment runs leads first, then
+    followers by a bandwagon threshold, then the states that fill a gap.
+    """
+
+    def __init__(self, model):
         super().__init__(model)
-        self.spec = spec
-        self.state_id = spec.id
-        n = model.replications
-        key = f"states.{spec.id}"
+        spec = model.spec
+        states = spec.states
+        self.ids = [s.id for s in states]
+        n, S = model.replications, len(states)
+        self.size = S
         draw, uniform = model.draw, model.uniform
-        troops = spec.troops
 
-        pledge = draw(f"{key}.troops.pledge", troops.pledge)
-        if troops.sustainable is not None:
-            pledge = np.minimum(pledge, draw(f"{key}.troops.sustainable", troops.sustainable))
+        def per_state(name: str, get, kind: str = "draw") -> np.ndarray:
+            cols = []
+            for s in states:
+                key = f"states.{s.id}.{name}"
+                if kind == "draw":
+                    cols.append(draw(key, get(s)))
+                elif kind == "uniform":
+                    cols.append(uniform(key))
+                else:
+                    cols.append(model.draw_level(key, get(s)))
+            return np.stack(cols, axis=1) if cols else np.zeros((n, 0))
+
+        def flags(get) -> np.ndarray:
+            return np.array([bool(get(s)) for s in states], dtype=bool)
+
+        self.member = flags(lambda s: s.member)
+        self.in_ukraine = flags(lambda s: s.troops.deployment == "ukraine")
+        leads = set(spec.package.multinational_force.lead_nations)
+        self.lead = flags(lambda s: s.id in leads)
+
+        pledge = per_state("troops.pledge", lambda s: s.troops.pledge)
+        sustainable = np.stack(
+            [np.full(n, np.inf) if s.troops.sustainable is None
+             else draw(f"states.{s.id}.troops.sustainable", s.troops.sustainable) for s in states], axis=1,
+        ) if S else np.zeros((n, 0))
         #: Troops it would deploy (pledge capped by rotation), whole troops.
-        self.target = np.rint(np.maximum(pledge, 0.0))
-        self.willing = uniform(f"{key}.troops.willing") < draw(f"{key}.troops.willingness", troops.willingness)
-        self.in_ukraine = troops.deployment == "ukraine"
-        # A state's own ramp, else the force-wide one (drawn once by the model for all states).
-        self.ramp = (
-            model.force_ramp if troops.ramp_months is None
-            else whole_months(draw(f"{key}.troops.ramp_months", troops.ramp_months))
+        self.target = np.rint(np.maximum(np.minimum(pledge, sustainable), 0.0))
+        self.willing = per_state("troops.willing", None, "uniform") < per_state(
+            "troops.willingness", lambda s: s.troops.willingness)
+        self.ramp = np.stack(
+            [model.force_ramp if s.troops.ramp_months is None
+             else whole_months(draw(f"states.{s.id}.troops.ramp_months", s.troops.ramp_months)) for s in states],
+            axis=1,
+        ) if S else np.zeros((n, 0), np.int32)
+
+        # Treaty ratification (the binding commitment), by parliament.
+        self.binding = spec.package.binding_commitment.enabled
+        self.treaty_vote = flags(lambda s: s.parliament.vote_required)
+        self.treaty_delay = whole_months(per_state("parliament.delay_months", lambda s: s.parliament.delay_months))
+        approval = per_state("parliament.approval", lambda s: s.parliament.approval)
+        erosion = per_state("parliament.erosion_per_month", lambda s: s.parliament.erosion_per_month)
+        p_pass = approval * (1.0 - erosion) ** self.treaty_delay
+        self.treaty_passes = per_state("parliament.vote", None, "uniform") < p_pass
+        can_ratify = self.member & self.binding
+        self.ratified = np.broadcast_to(can_ratify & ~self.treaty_vote, (n, S)).copy()
+        self.treaty_failed = np.zeros((n, S), dtype=bool)
+        self.treaty_voted = np.broadcast_to(~self.treaty_vote | ~can_ratify, (n, S)).copy()
+
+        # The deployment mandate, on domestic support.
+        self.mandate_vote = flags(lambda s: s.mandate.vote_required)
+        self.mandate_delay = whole_months(per_state("mandate.delay_months", lambda s: s.mandate.delay_months))
+        self.withdraw_below = per_state("mandate.withdraw_below", lambda s: s.mandate.withdraw_below)
+        self.mandate_draw = per_state("mandate.vote", None, "uniform")
+        self.mandate = np.broadcast_to(~self.mandate_vote, (n, S)).copy()
+        self.mandate_voted = self.mandate.copy()
+        self.withdrawn = np.zeros((n, S), dtype=bool)
+
+        self.support = per_state("support.initial", lambda s: s.support.initial)
+        self.support_erosion = per_state("support.erosion_per_month", lambda s: s.support.erosion_per_month)
+        self.support_cost = per_state("support.cost_per_10k_troops", lambda s: s.support.cost_per_10k_troops)
+        self.support_incident = per_state("support.incident", lambda s: s.support.incident)
+        self.support_contagion = per_state("support.contagion", lambda s: s.support.contagion)
+        self.flank_drain = per_state("support.flank_drain", lambda s: s.support.flank_drain)
+
+        self.required_level = per_state(
+            "conditions.us_backstop_at_least", lambda s: s.conditions.us_backstop_at_least, "level")
+        self.ceasefire_first = flags(lambda s: s.conditions.ceasefire_first)
+        self.wait = whole_months(per_state("conditions.months_after_ceasefire",
+                                           lambda s: s.conditions.months_after_ceasefire))
+        self.after_leads = per_state("conditions.after_leads", lambda s: s.conditions.after_leads)
+        self.fill_gap = flags(lambda s: s.conditions.fill_gap)
+
+        self.resolve = per_state("resolve", lambda s: s.resolve)
+        self.resolve_logodds = logit(self.resolve)
+        self.acceptability = per_state("acceptability_to_russia", lambda s: s.acceptability_to_russia)
+        n_offers = np.array([len(s.offers) for s in states], dtype=float)
+        #: Capability units each state brings to a response: its troops (deployed or not) and its offers.
+        self.capability = (self.target / 1000.0 * model.per_thousand_troops[:, None]
+                           + n_offers * model.offer_capability[:, None])
+        self.capability = np.where(self.member, self.capability, 0.0)
+        count = {t: sum(s.offers.count(t) for s in states if s.member) for t in OFFER_TYPES}
+        self.offer_counts = count
+
+        self.start = np.full((n, S), NEVER, dtype=np.int32)
+        self.ramp_now = self.ramp.astype(float)
+        self.troops = np.zeros((n, S))
+        self.peak = np.zeros((n, S))
+        self.troop_months = np.zeros((n, S))
+        self.max_response = np.zeros((n, S), dtype=np.int8)
+        # One uniform per state and month for its response decision (float32: horizon × R × S).
+        self.response_draws = (
+            np.stack([model.uniform(f"states.{s}.respond", (model.horizon, n)).astype(np.float32)
+                      for s in self.ids], axis=2) if S else np.zeros((model.horizon, n, 0), np.float32)
         )
 
-        parl = spec.parliament
-        self.vote_required = parl.vote_required
-        if parl.vote_required:
-            self.vote_delay = whole_months(draw(f"{key}.parliament.delay_months", parl.delay_months))
-            approval = draw(f"{key}.parliament.approval", parl.approval)
-            erosion = draw(f"{key}.parliament.erosion_per_month", parl.erosion_per_month)
-            p_pass = approval * (1.0 - erosion) ** self.vote_delay
-            self.vote_passes = uniform(f"{key}.parliament.vote") < p_pass
-            self.approved = np.zeros(n, dtype=bool)
-        else:
-            self.approved = np.ones(n, dtype=bool)
-        self.voted = self.approved.copy()
+    # ------------------------------------------------------------------ votes
 
-        cond = spec.conditions
-        self.required_level = model.draw_level(f"{key}.conditions.us_backstop_at_least", cond.us_backstop_at_least)
-        self.ceasefire_first = cond.ceasefire_first
-        self.wait = whole_months(draw(f"{key}.conditions.months_after_ceasefire", cond.months_after_ceasefire))
-        self.resolve = draw(f"{key}.resolve", spec.resolve)
-        self.assist_draw = uniform(f"{key}.assist")
-        self.acceptability = draw(f"{key}.acceptability_to_russia", spec.acceptability_to_russia)
-        #: Capability units it brings: troops (deployed or not) and non-troop offers.
-        self.capability = self.target / 1000.0 * model.per_thousand_troops + len(spec.offers) * model.per_offer
+    def ratify(self, t: int, start: np.ndarray) -> bool:
+        """Treaty votes due this month; returns whether any vote was held."""
+        due = ~self.treaty_voted & (start[:, None] != NEVER)
+        due &= start[:, None].astype(np.int64) + self.treaty_delay <= t
+        self.ratified |= due & self.treaty_passes
+        self.treaty_failed |= due & ~self.treaty_passes
+        self.treaty_voted |= due
+        return bool(due.any())
 
-        #: False when it sends no troops in any replication of the block (deploy is then a no-op).
-        self.sends = bool(np.any(self.willing & (self.target > 0)))
-        self.start = np.full(n, NEVER, dtype=np.int32)
-        self.troops = np.zeros(n)
-        self.peak = np.zeros(n)
-        self.troop_months = np.zeros(n)
-        self.assisted = np.zeros(n, dtype=bool)
+    def vote_mandates(self, t: int, ceasefire_month: np.ndarray) -> None:
+        """Mandate votes due this month pass with P = domestic support now."""
+        due = ~self.mandate_voted & (ceasefire_month[:, None] != NEVER)
+        due &= ceasefire_month[:, None].astype(np.int64) + self.mandate_delay <= t
+        self.mandate |= due & (self.mandate_draw < self.support)
+        self.mandate_voted |= due
 
-    @property
-    def planned_in_ukraine(self) -> np.ndarray:
-        """Troops on the table for Ukraine (what Russia weighs): willing states' targets."""
-        if not self.in_ukraine:
-            return np.zeros_like(self.target)
-        return np.where(self.willing, self.target, 0.0)
+    # ------------------------------------------------------------------ deployment
 
-    def ratify(self, t: int, ratification_start: np.ndarray) -> None:
-        """Phase 2: the vote is held ``vote_delay`` months after ratification starts."""
-        if not self.vote_required:
-            return
-        due = ~self.voted & (ratification_start != NEVER)
-        due &= ratification_start.astype(np.int64) + self.vote_delay <= t
-        self.approved |= due & self.vote_passes
-        self.voted |= due
+    def deploy(self, t: int, ceasefire_month: np.ndarray, collapsed: np.ndarray, us_level: np.ndarray,
+               ramp_factor: np.ndarray, target_force: float) -> None:
+        """Leads, then followers over their bandwagon threshold, then gap fillers; troops ramp in."""
+        ready = self.willing & self.mandate & ~self.withdrawn & (self.target > 0)
+        ready &= us_level[:, None] >= self.required_level
+        ready &= ~collapsed[:, None]
+        waited = ceasefire_month[:, None].astype(np.int64) + self.wait <= t
+        ready &= np.where(self.ceasefire_first, waited, True)
+        started = self.start != NEVER
+        new = ready & ~started
 
-    def deploy(self, t: int, ceasefire_month: np.ndarray, us_level: np.ndarray) -> None:
-        """Phase 3: start once every condition holds; troops arrive linearly over the ramp."""
-        if not self.sends:
-            return
-        ready = self.willing & self.approved & (us_level >= self.required_level) & (self.target > 0)
-        if self.ceasefire_first:
-            ready &= ceasefire_month.astype(np.int64) + self.wait <= t
-        self.start = np.where(ready & (self.start == NEVER), t, self.start)
-        begun = self.start <= t
+        lead_new = new & self.lead
+        planned_leads = np.where(self.lead & self.willing, self.target, 0.0).sum(axis=1)
+        going = started | lead_new
+        lead_going = np.where(self.lead & going, self.target, 0.0).sum(axis=1)
+        lead_share = np.divide(lead_going, planned_leads, out=np.ones_like(lead_going), where=planned_leads > 0)
+        follower_new = new & ~self.lead & ~self.fill_gap & (lead_share[:, None] >= self.after_leads)
+        going = going | follower_new
+        others = np.where(going & self.in_ukraine & ~self.withdrawn, self.target, 0.0).sum(axis=1)
+        gap_new = new & self.fill_gap & (others[:, None] < target_force) & (lead_share[:, None] >= self.after_leads)
+        now = lead_new | follower_new | gap_new
+        self.start = np.where(now, t, self.start)
+        self.ramp_now = np.where(now, self.ramp * ramp_factor[:, None], self.ramp_now)
+
+        begun = (self.start <= t) & ~self.withdrawn
         elapsed = np.where(begun, t - self.start + 1, 0)
-        share = np.where(self.ramp > 0, np.minimum(1.0, elapsed / np.maximum(self.ramp, 1)), 1.0)
+        share = np.where(self.ramp_now > 0, np.minimum(1.0, elapsed / np.maximum(self.ramp_now, 1e-9)), 1.0)
         self.troops = np.where(begun, self.target * share, 0.0)
         np.maximum(self.peak, self.troops, out=self.peak)
         self.troop_months += self.troops
 
+    def erode_support(self) -> np.ndarray:
+        """Support erodes with time, cost and the flank drain while deployed; withdrawals spread.
+
+        Returns the states that withdrew this month, shape (R, S).
+        """
+        deployed = self.troops > 0
+        loss = self.support_erosion + self.support_cost * self.troops / 10_000.0 + self.flank_drain
+        self.support = np.clip(self.support - np.where(deployed, loss, 0.0), 0.0, 1.0)
+        out = deployed & (self.support < self.withdraw_below)
+        if out.any():
+            self.withdraw(out)
+        return out
+
+    def withdraw(self, out: np.ndarray) -> None:
+        self.withdrawn |= out
+        self.troops = np.where(out, 0.0, self.troops)
+        # Each withdrawal costs every other state's support (contagion).
+        others = out.sum(axis=1, keepdims=True) - out
+        self.support = np.clip(self.support - self.support_contagion * others, 0.0, 1.0)
+
+    def hit(self, touched: np.ndarray, protection: np.ndarray) -> None:
+        """An attack touched the troops in Ukraine of the replications in ``touched`` (R,)."""
+        there = touched[:, None] & (self.troops > 0) & self.in_ukraine
+        self.support = np.clip(
+            self.support - np.where(there, self.support_incident * (1.0 - protection[:, None]), 0.0), 0.0, 1.0
+        )
+
+    # ------------------------------------------------------------------ response
+
+    def presence(self, posture: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Posture-weighted presence of each state's own troops in Ukraine, (k, S) in [0, 1], in ``rows``."""
+        return np.where(self.in_ukraine & (self.troops[rows] > 0), posture[rows, None], 0.0)
+
+    def respond(self, t: int, rows: np.ndarray, shock: np.ndarray, presence: np.ndarray, us_responds: np.ndarray,
+                response, economic: np.ndarray, military: np.ndarray) -> np.ndarray:
+        """Response levels (k, S) of the replications ``rows`` (k of them) to an attributed action.
+
+        Each executive weighs its resolve, the shock common to all, its own troops
+        in Ukraine and whether the US responded (log-odds); the leads decide
+        first, then the followers, who also see the share of leads that responded.
+        """
+        base_logodds = (self.resolve_logodds[rows] + shock[:, None] + response.own_troops * presence
+                        + response.us_responds * us_responds[:, None])
+        leads_weight = response.leads_respond
+        u = self.response_draws[t - 1][rows]
+        economic, military = economic[:, None], military[:, None]
+        lead_levels = respond_levels(u, expit(base_logodds), economic, military)
+        n_leads = int(self.lead.sum())
+        if n_leads:
+            share = (lead_levels[:, self.lead] >= ECONOMIC).sum(axis=1) / n_leads
+        else:
+            share = np.zeros(len(u))
+        p = expit(base_logodds + leads_weight * share[:, None])
+        levels = np.where(self.lead, lead_levels, respond_levels(u, p, economic, military))
+        levels = np.where(self.member, levels, NONE).astype(np.int8)
+        self.max_response[rows] = np.maximum(self.max_response[rows], levels)
+        return levels
+
 
 class UnitedStates(mesa.Agent):
-    """The US: the backstop offered, Congress, and honouring on activation."""
+    """The US: an administration (the backstop offered, honour, elections) and a Congress."""
 
     def __init__(self, model):
         super().__init__(model)
@@ -119,93 +287,205 @@ class UnitedStates(mesa.Agent):
         #: The level offered (int codes of :class:`Level`); what is realised depends on Congress.
         self.offered = model.draw_level("united_states.backstop", spec.backstop)
         self.described = describe_level(spec.backstop)
-        self.executive_cap = np.minimum(self.offered, model.draw_level("united_states.executive_max", spec.executive_max))
+        self.executive_max = model.draw_level("united_states.executive_max", spec.executive_max)
         self.congress_required = spec.congress.required
         if self.congress_required:
             self.congress_delay = whole_months(model.draw("united_states.congress.delay_months", spec.congress.delay_months))
             p = model.draw("united_states.congress.approval", spec.congress.approval)
             self.congress_passes = model.uniform("united_states.congress.vote") < p
             self.congress_voted = np.zeros(n, dtype=bool)
-            self.level = self.executive_cap.copy()
-        else:
-            self.level = self.offered.copy()
-        self.honour = model.draw("united_states.honour", spec.honour)
-        self.honour_draw = model.uniform("united_states.assist")
-        self.full_capability = model.draw("united_states.capability", spec.capability)
+        self.congress_approved = np.zeros(n, dtype=bool) if self.congress_required else np.ones(n, dtype=bool)
+        self.level = self._realised()
+        self.changed = np.zeros(n, dtype=bool)
+        self.elections = [
+            (e.month,
+             model.uniform(f"united_states.elections.{i}.swing") < model.draw(f"united_states.elections.{i}.change", e.change),
+             model.draw_level(f"united_states.elections.{i}.backstop_after", e.backstop_after))
+            for i, e in enumerate(spec.elections)
+        ]
+        honour = model.draw("united_states.honour", spec.honour)
+        self.stake = model.draw("united_states.economic_stake", spec.economic_stake)
+        #: P(the administration responds), its honour with the economic stake's share of misses recovered.
+        self.honour = recovered(honour, self.stake)
+        en = spec.enablers
+        self.detection_gain = model.draw("united_states.enablers.detection_gain", en.detection_gain)
+        self.attribution_gain = model.draw("united_states.enablers.attribution_gain", en.attribution_gain)
+        self.protection = model.draw("united_states.enablers.protection", en.protection)
+        self.ramp_factor = model.draw("united_states.enablers.ramp_factor", en.ramp_factor)
+        self.respond_draws = model.uniform("united_states.respond", (model.horizon, n))
+        self.max_response = np.zeros(n, dtype=np.int8)
 
-    def ratify(self, t: int, ratification_start: np.ndarray) -> None:
-        """Phase 2: a failed Congress caps the backstop at what the executive can give."""
-        if not self.congress_required:
-            return
-        due = ~self.congress_voted & (ratification_start != NEVER)
-        due &= ratification_start.astype(np.int64) + self.congress_delay <= t
-        self.level = np.where(due & self.congress_passes, self.offered, self.level)
-        self.congress_voted |= due
+    def _realised(self) -> np.ndarray:
+        return np.where(self.congress_approved, self.offered, np.minimum(self.offered, self.executive_max))
+
+    def update(self, t: int, ratification_start: np.ndarray) -> None:
+        """Congress votes when due; an election at month t may change the level offered."""
+        if self.congress_required:
+            due = ~self.congress_voted & (ratification_start != NEVER)
+            due &= ratification_start.astype(np.int64) + self.congress_delay <= t
+            self.congress_approved |= due & self.congress_passes
+            self.congress_voted |= due
+        for month, change, after in self.elections:
+            if month == t:
+                moved = change & (after != self.offered)
+                self.offered = np.where(change, after, self.offered).astype(np.int8)
+                self.changed |= moved
+        self.level = self._realised().astype(np.int8)
 
     @property
-    def capability(self) -> np.ndarray:
-        """Capability units behind the current level (linear in the level, 'direct' = full)."""
-        return self.full_capability * self.level / Level.direct.value
+    def enabling(self) -> np.ndarray:
+        """The realised level brings enablers (ISR, air defence, logistics)."""
+        return self.level >= Level.enablers.value
+
+    def respond(self, t: int, rows: np.ndarray, shock: np.ndarray, economic: np.ndarray,
+                military: np.ndarray) -> np.ndarray:
+        """The administration's response level (codes) in replications ``rows``, capped by its backstop level.
+
+        Below 'political' it does not respond; below 'enablers' it cannot reach the military level.
+        """
+        level_now = self.level[rows]
+        p = expit(logit(self.honour[rows]) + shock)
+        p = np.where(level_now >= Level.political.value, p, 0.0)
+        mil = np.where(level_now >= Level.enablers.value, military, 0.0)
+        level = respond_levels(self.respond_draws[t - 1][rows], p, economic, mil)
+        self.max_response[rows] = np.maximum(self.max_response[rows], level)
+        return level
 
 
 class Russia(mesa.Agent):
-    """Russia: accepts the package (or not), agrees a ceasefire, may violate it."""
+    """Russia: accepts the package (or not), agrees a ceasefire, then climbs or not the escalation ladder.
 
-    def __init__(self, model, planned_by_state: list[tuple[np.ndarray, np.ndarray]]):
+    Each month after a ceasefire it may see an opportunity; it then takes the
+    rung whose gain exceeds its perceived cost by most (or complies).  The
+    perceived cost of a rung is its severity × (Ukraine's army + P(detected) ×
+    P(attributed) × perceived P(response) × the response's size).  The
+    perceived P(response) is a belief in log-odds, updated from what Russia
+    observes (ODD §7.6).
+    """
+
+    RUNGS = ("probe", "limited", "major")
+
+    def __init__(self, model, coalition: Coalition, us: UnitedStates):
         super().__init__(model)
         spec = model.spec.russia
         n, horizon = model.replications, model.horizon
         acc = spec.acceptance
         without = model.draw("russia.acceptance.without_troops", acc.without_troops)
         weight = model.draw("russia.acceptance.troop_weight", acc.troop_weight)
-        troops = np.zeros(n)
-        weighted = np.zeros(n)
-        for planned, acceptability in planned_by_state:
-            troops += planned
-            weighted += planned * acceptability
-        composition = np.divide(weighted, troops, out=np.ones(n), where=troops > 0)
-        #: Acceptance of the package on the table, in [0, 1].
-        self.acceptance = without * (1.0 - weight * (1.0 - composition))
+        half = model.draw("russia.acceptance.half_size_troops", acc.half_size_troops)
+        us_weight = model.draw("russia.acceptance.us_weight", acc.us_weight)
+        planned = np.where(coalition.willing & coalition.in_ukraine, coalition.target, 0.0)
+        total = planned.sum(axis=1)
+        hostile = (planned * (1.0 - coalition.acceptability)).sum(axis=1)
+        h = np.divide(hostile, total + half, out=np.zeros(n), where=(total + half) > 0)
+        #: Acceptance of the package on the table, in [0, 1]: its size, composition and the US role.
+        self.acceptance = without * (1.0 - weight * h) * (1.0 - us_weight * us.offered / DIRECT)
         cf = model.spec.ceasefire
         self.ceasefire_hazard = model.draw("ceasefire.monthly_hazard", cf.monthly_hazard) * self.acceptance
         self.assumed_month = cf.assumed_month
         self.ceasefire_draws = model.uniform("ceasefire", (horizon, n))
-        self.violation_hazard = model.draw("russia.violation_hazard", spec.violation_hazard)
-        self.sensitivity = model.draw("russia.deterrence_sensitivity", spec.deterrence_sensitivity)
-        self.violation_draws = model.uniform("russia.violation", (horizon, n))
+
+        self.opportunity = model.draw("russia.opportunity_per_month", spec.opportunity_per_month)
+        self.opportunity_draws = model.uniform("russia.opportunity", (horizon, n))
+        self.gain_draws = model.streams("russia.gain").standard_exponential((horizon, n))
+        lad = spec.ladder
+        self.gain = np.stack([model.draw(f"russia.ladder.{r}.gain", getattr(lad, r).gain) for r in self.RUNGS], 1)
+        self.severity = np.stack(
+            [model.draw(f"russia.ladder.{r}.severity", getattr(lad, r).severity) for r in self.RUNGS], 1)
+        self.visibility = np.stack(
+            [model.draw(f"russia.ladder.{r}.visibility", getattr(lad, r).visibility) for r in self.RUNGS], 1)
+
+        b = spec.belief
+        self.prior = logit(model.draw("russia.belief.prior", b.prior))
+        self.insight = model.draw("russia.belief.insight", b.insight)
+        self.w_votes = model.draw("russia.belief.votes", b.votes)
+        self.w_troops = model.draw("russia.belief.troops", b.troops)
+        self.w_us = model.draw("russia.belief.us_level", b.us_level)
+        self.w_answered = model.draw("russia.belief.answered", b.answered)
+        self.w_unanswered = model.draw("russia.belief.unanswered", b.unanswered)
+        self.memory = model.draw("russia.belief.memory", b.memory)
+        #: Lessons from answered (+) and unanswered (−) actions, in log-odds.
+        self.lessons = np.zeros(n)
+        #: Perceived P(response) at the last opportunity (NaN before the first).
+        self.perceived = np.full(n, np.nan)
 
     def agree_ceasefire(self, t: int, ceasefire_month: np.ndarray) -> None:
-        """Phase 1: monthly hazard scaled by acceptance (or the assumed month)."""
+        """A monthly hazard scaled by acceptance (or the assumed month)."""
         if self.assumed_month is not None:
             return  # set once at the start
         new = (ceasefire_month == NEVER) & (self.ceasefire_draws[t - 1] < self.ceasefire_hazard)
         ceasefire_month[new] = t
 
-    def violate(self, t: int, eligible: np.ndarray, deterrence: np.ndarray) -> np.ndarray:
-        """Phase 4: violation with hazard base × (1 − sensitivity × D)."""
-        hazard = self.violation_hazard * (1.0 - self.sensitivity * deterrence)
-        return eligible & (self.violation_draws[t - 1] < hazard)
+    def opportunities(self, t: int, eligible: np.ndarray) -> np.ndarray:
+        """The replications (indices) in which this month offers Russia an opportunity to act."""
+        return np.flatnonzero(eligible & (self.opportunity_draws[t - 1] < self.opportunity))
+
+    def believe(self, rows: np.ndarray, actual: np.ndarray, votes: np.ndarray, presence: np.ndarray,
+                us_level: np.ndarray) -> None:
+        """Perceived P(an attributed violation is answered) in ``rows``: the record, signals and lessons.
+
+        Log-odds: (1 − insight)·logit(prior) + insight·logit(actual) + votes + troops present
+        + US level + lessons.
+        """
+        i = self.insight[rows]
+        theta = ((1.0 - i) * self.prior[rows] + i * logit(actual)
+                 + self.w_votes[rows] * votes + self.w_troops[rows] * presence
+                 + self.w_us[rows] * us_level / DIRECT + self.lessons[rows])
+        self.perceived[rows] = expit(theta)
+
+    def choose(self, t: int, rows: np.ndarray, detection: np.ndarray, attribution: np.ndarray,
+               army: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The action in ``rows`` (0 comply, 1 probe, 2 limited, 3 major) and each rung's P(det), P(attr).
+
+        The gain of rung a is gain_a × E (E ~ Exp(1), the opportunity's size, one per month);
+        its perceived cost is severity_a × (army + P(det_a)·P(attr_a)·perceived·size).  Russia
+        takes the rung with the largest positive net gain, or complies.
+        """
+        vis = self.visibility[rows]
+        det = 1.0 - (1.0 - detection[:, None]) ** vis
+        att = 1.0 - (1.0 - attribution[:, None]) ** vis
+        cost = self.severity[rows] * (army[:, None] + det * att * (self.perceived[rows] * size)[:, None])
+        net = self.gain[rows] * self.gain_draws[t - 1][rows, None] - cost
+        best = np.argmax(net, axis=1)
+        action = np.where(net.max(axis=1) > 0, best + 1, 0).astype(np.int8)
+        return action, det, att
+
+    def learn(self, acted: np.ndarray, answered: np.ndarray) -> None:
+        """Answered actions deter, unanswered ones embolden; old lessons fade."""
+        self.lessons = self.memory * self.lessons + self.w_answered * answered - self.w_unanswered * (acted & ~answered)
 
 
 class Ukraine(mesa.Agent):
     """Ukraine's own army as an index in [0, 1]: grows with delivered aid, erodes without."""
 
-    def __init__(self, model):
+    def __init__(self, model, offer_counts: dict[str, int]):
         super().__init__(model)
         spec = model.spec.ukraine
+        pkg = model.spec.package
         draw = model.draw
+        offers = model.spec.capability.offers
         self.strength = np.clip(draw("ukraine.army_strength", spec.army_strength), 0.0, 1.0)
-        pledged = draw("package.military_support.aid_usd_bn_per_year",
-                       model.spec.package.military_support.aid_usd_bn_per_year)
-        capacity = draw("ukraine.industry_capacity_usd_bn_per_year", spec.industry_capacity_usd_bn_per_year)
-        need = draw("ukraine.aid_need_usd_bn_per_year", spec.aid_need_usd_bn_per_year)
-        #: Aid actually delivered (billions of USD per year): pledges capped by industry.
-        self.delivered = np.minimum(pledged, capacity)
-        self.supplied = np.divide(self.delivered, need, out=np.ones_like(need), where=need > 0).clip(0.0, 1.0)
-        self.growth = draw("ukraine.growth_per_month", spec.growth_per_month)
+        pledged = draw("package.military_support.aid_usd_bn_per_year", pkg.military_support.aid_usd_bn_per_year)
+        equipment = draw("capability.offers.equipment", offers.equipment)
+        #: Aid pledged (billions of USD per year), raised by equipment offers.
+        self.pledged = pledged * (1.0 + equipment * offer_counts["equipment"])
+        self.capacity = draw("ukraine.industry_capacity_usd_bn_per_year", spec.industry_capacity_usd_bn_per_year)
+        growth = (
+            draw("package.long_term_cooperation.industry_growth_per_year",
+                 pkg.long_term_cooperation.industry_growth_per_year)
+            if pkg.long_term_cooperation.enabled else np.zeros(model.replications)
+        )
+        #: Monthly factor by which long-term cooperation grows Europe's deliverable capacity.
+        self.capacity_growth = (1.0 + growth) ** (1.0 / 12.0)
+        self.need = draw("ukraine.aid_need_usd_bn_per_year", spec.aid_need_usd_bn_per_year)
+        training = draw("capability.offers.training", offers.training)
+        self.growth = draw("ukraine.growth_per_month", spec.growth_per_month) * (1.0 + training * offer_counts["training"])
         self.erosion = draw("ukraine.erosion_per_month", spec.erosion_per_month)
+        self.delivered_total = np.zeros(model.replications)  # billions of USD over the run
 
     def build_army(self) -> None:
-        self.strength = np.clip(
-            self.strength + self.growth * self.supplied - self.erosion * (1.0 - self.supplied), 0.0, 1.0
-        )
+        delivered = np.minimum(self.pledged, self.capacity)
+        self.delivered_total += delivered / 12.0
+        supplied = np.divide(delivered, self.need, out=np.ones_like(self.need), where=self.need > 0).clip(0.0, 1.0)
+        self.strength = np.clip(self.strength + self.growth * supplied - self.erosion * (1.0 - supplied), 0.0, 1.0)
+        self.capacity = self.capacity * self.capacity_growth

@@ -1,9 +1,18 @@
 """The Mesa model: one instance advances a block of R replications month by month.
 
-Each step is one month and runs the six phases in order: ceasefire,
-ratification, force generation, deterrence and violation, monitoring, and
-activation.  Python loops run over agents and months only; every
-per-replication quantity is an array of shape ``(R,)``.
+Each step is one month and runs these phases in order (docs/ODD.md, §3):
+
+1. ceasefire — Russia agrees (a hazard scaled by its acceptance of the package);
+2. United States — Congress votes when due, elections may move the backstop;
+3. votes — treaty ratification and deployment mandates, state by state;
+4. deployment — leads, followers over their threshold, gap fillers; support erodes, mandates may be withdrawn;
+5. Ukraine — the army grows with delivered aid;
+6. Russia — updates its belief and chooses a rung of the escalation ladder;
+7. monitoring — detection and attribution of what it did;
+8. response — the US, the leads, then the followers decide; activation, lessons, incidents, collapse.
+
+Python loops run over months only; every quantity is an array of shape
+``(R,)`` or ``(R, S)`` for the S states.
 """
 
 from __future__ import annotations
@@ -16,13 +25,20 @@ import pandas as pd
 
 from ..scenario import params
 from ..scenario.schema import Level, LevelChoice, Scenario, sample_level
-from .agents import NEVER, CoalitionState, Russia, UnitedStates, Ukraine, whole_months
+from .agents import (
+    DIRECT, ECONOMIC, MILITARY, NEVER, Coalition, Russia, UnitedStates, Ukraine, expit, logit, recovered, whole_months,
+)
+from .outcomes import ACTIONS, GUARANTEE_TESTS, RESPONSE_LEVELS, WINDOWS
 from .streams import Streams
 
-TEST_OUTCOMES = ("held", "unattributed", "activated", "failed")
 US_LEVELS = tuple(Level.names())
-#: Per-month curves recorded in the timeline (share of replications).
-TIMELINE = ("ceasefire", "ratified", "deployed", "violated", "activated")
+#: Per-month series in the timeline: counts of replications (or sums, see ODD §7.9).
+TIMELINE = (
+    "ceasefire", "guarantee_in_force", "deployed", "violated", "activated", "collapsed",
+    "probe", "limited", "major", "force_in_ukraine",
+)
+LIMITED, MAJOR = ACTIONS.index("limited"), ACTIONS.index("major")
+NO_TEST, NO_GUARANTEE, ACTIVATED, FAILED = (GUARANTEE_TESTS.index(x) for x in GUARANTEE_TESTS)
 
 
 @dataclass
@@ -31,7 +47,7 @@ class BlockResult:
 
     runs: pd.DataFrame  # one row per replication
     states: pd.DataFrame  # one row per replication × state
-    timeline: pd.DataFrame  # one row per month: counts of replications (see TIMELINE)
+    timeline: pd.DataFrame  # one row per month: counts (or sums) over replications (see TIMELINE)
 
 
 class GuaranteeModel(mesa.Model):
@@ -50,23 +66,22 @@ class GuaranteeModel(mesa.Model):
         # Mesa's own generators are seeded from a stream of their own; the model never uses them.
         super().__init__(rng=int(self.streams("mesa").integers(2**32)))
         self.spec = scenario  # not `scenario`: Mesa 3.5 has a Model.scenario of its own
-        self.replications = int(replications)
+        self.replications = n = int(replications)
         self.block = int(block)
         self.horizon = scenario.run.horizon_months
         self.month = 0
-        n = self.replications
 
         # Scenario-wide parameters are drawn once per replication and shared by all states.
         cap = scenario.capability
         self.per_thousand_troops = self.draw("capability.per_thousand_troops", cap.per_thousand_troops)
-        self.per_offer = self.draw("capability.per_offer", cap.per_offer)
+        self.offer_capability = self.draw("capability.offers.capability", cap.offers.capability)
         self.force_ramp = whole_months(
             self.draw("package.multinational_force.ramp_months", scenario.package.multinational_force.ramp_months)
         )
-        self.coalition = [CoalitionState(self, spec) for spec in scenario.states]
+        self.coalition = Coalition(self)
         self.united_states = UnitedStates(self)
-        self.russia = Russia(self, [(s.planned_in_ukraine, s.acceptability) for s in self.coalition])
-        self.ukraine = Ukraine(self)
+        self.russia = Russia(self, self.coalition, self.united_states)
+        self.ukraine = Ukraine(self, self.coalition.offer_counts)
 
         cf = scenario.ceasefire
         self.ceasefire_month = np.full(n, NEVER if cf.assumed_month is None else cf.assumed_month, dtype=np.int32)
@@ -75,21 +90,19 @@ class GuaranteeModel(mesa.Model):
             np.full(n, rat.signing_month, dtype=np.int32) if rat.starts == "signing" else self.ceasefire_month
         )
 
-        det = scenario.deterrence
-        w = det.weights
+        w = scenario.deterrence.weights
         self.w_force = self.draw("deterrence.weights.force", w.force)
         self.w_us = self.draw("deterrence.weights.us_backstop", w.us_backstop)
         self.w_army = self.draw("deterrence.weights.ukraine_army", w.ukraine_army)
         self.w_commitment = self.draw("deterrence.weights.commitment", w.commitment)
         posture = scenario.package.multinational_force.posture
-        self.posture_factor = self.draw(f"deterrence.posture_factor_{posture}", getattr(det, f"posture_factor_{posture}"))
+        self.posture = self.draw(f"deterrence.posture_factor_{posture}",
+                                 getattr(scenario.deterrence, f"posture_factor_{posture}"))
         th = scenario.thresholds
         self.minimum_force, self.target_force = th.minimum_effective_force, th.target_force
-        self.binding = scenario.package.binding_commitment.enabled
+        self.below_minimum = th.effect_below_minimum
 
         mon = scenario.package.monitoring
-        self.detect_draw = self.uniform("monitoring.detect")
-        self.attribute_draw = self.uniform("monitoring.attribute")
         self.detection = self.draw("package.monitoring.detection", mon.detection)
         self.attribution = self.draw("package.monitoring.attribution", mon.attribution)
         # US-led monitoring degrades when the realised US backstop falls below 'monitoring'.
@@ -102,29 +115,53 @@ class GuaranteeModel(mesa.Model):
             self.attribution if mon.attribution_without_us is None
             else self.draw("package.monitoring.attribution_without_us", mon.attribution_without_us)
         )
-        self.detected = np.zeros(n, dtype=bool)
-        act = scenario.activation
-        self.quorum = self.draw("activation.quorum", act.quorum)
-        leads = set(scenario.package.multinational_force.lead_nations) if act.require_leads else set()
-        self.leads = [s for s in self.coalition if s.state_id in leads]
+        counts = self.coalition.offer_counts
+        offers = cap.offers
+        isr = 1.0 - (1.0 - self.draw("capability.offers.intelligence", offers.intelligence)) ** counts["intelligence"]
+        naval = 1.0 - (1.0 - self.draw("capability.offers.maritime", offers.maritime)) ** counts["maritime"]
+        self.offer_detection_gain = recovered(isr, naval)
+        self.offer_attribution_gain = isr
+        self.offer_protection = 1.0 - (1.0 - self.draw("capability.offers.air_policing", offers.air_policing)) ** counts[
+            "air_policing"]
+        self.offer_ramp = (1.0 - self.draw("capability.offers.logistics", offers.logistics)) ** (
+            counts["logistics"] + counts["basing"])
+        self.detect_draws = self.uniform("monitoring.detect", (self.horizon, n))
+        self.attribute_draws = self.uniform("monitoring.attribute", (self.horizon, n))
+        self.incident_draws = self.uniform("russia.incident", (self.horizon, n))
+
+        resp = scenario.response
+        self.response = resp
+        self.shock_draws = self.streams("response.shock").standard_normal((self.horizon, n))
+        self.shock_sd = self.draw("response.shock", resp.shock)
+        self.economic_share = self.draw("response.economic_share", resp.economic_share)
+        ms = resp.military_share
+        self.military_share = np.stack([
+            np.zeros(n),
+            self.draw("response.military_share.probe", ms.probe),
+            self.draw("response.military_share.limited", ms.limited),
+            self.draw("response.military_share.major", ms.major),
+        ], axis=1)
+        self.quorum = self.draw("activation.quorum", scenario.activation.quorum)
         self.troop_month_usd = self.draw("costs.troop_month_usd", scenario.costs.troop_month_usd)
 
-        self.total_capability = sum((s.capability for s in self.coalition), np.zeros(n))
-        self.violation_month = np.full(n, NEVER, dtype=np.int32)
+        # State of the world and records.
+        self.collapsed = np.zeros(n, dtype=bool)
+        self.collapse_month = np.full(n, NEVER, dtype=np.int32)
+        self.in_force_ever = np.zeros(n, dtype=bool)
+        self.counts = np.zeros((n, len(ACTIONS)), dtype=np.int16)
+        self.first_violation = np.full(n, NEVER, dtype=np.int32)
+        self.detected = np.zeros(n, dtype=bool)
         self.attributed = np.zeros(n, dtype=bool)
-        self.activated = np.zeros(n, dtype=bool)
-        self.assisting_share = np.full(n, np.nan)
-        self.deterrence_sum = np.zeros(n)
-        self.deterrence_months = np.zeros(n, dtype=np.int32)
+        self.test = np.full(n, NO_TEST, dtype=np.int8)  # index into GUARANTEE_TESTS
+        self.max_response = np.zeros(n, dtype=np.int8)
         self.force_in_ukraine_peak = np.zeros(n)
         self.force_nearby_peak = np.zeros(n)
-        self.ratified = np.zeros(n, dtype=bool)
-        self.timeline = np.zeros((self.horizon, len(TIMELINE)), dtype=np.int64)
+        self.at_window = np.full((n, len(WINDOWS)), np.nan)
+        self.contributors_peak = np.zeros(n, dtype=np.int16)
+        self.exposure = np.zeros(n, dtype=np.int16)
+        self.timeline = np.zeros((self.horizon, len(TIMELINE)), dtype=np.float64)
 
     # ----------------------------------------------------------------- randomness
-
-    def stream(self, name: str) -> np.random.Generator:
-        return self.streams(name)
 
     def uniform(self, name: str, shape=None) -> np.ndarray:
         """Uniform draws of the named event stream (shape ``(R,)`` by default)."""
@@ -146,94 +183,163 @@ class GuaranteeModel(mesa.Model):
     def step(self) -> None:
         self.month += 1
         t = self.month
-        self.russia.agree_ceasefire(t, self.ceasefire_month)
-        self.united_states.ratify(t, self.ratification_start)
-        for state in self.coalition:
-            state.ratify(t, self.ratification_start)
-        for state in self.coalition:
-            state.deploy(t, self.ceasefire_month, self.united_states.level)
+        co, us, ru = self.coalition, self.united_states, self.russia
+        ru.agree_ceasefire(t, self.ceasefire_month)
+        us.update(t, self.ratification_start)
+        voted = co.ratify(t, self.ratification_start)
+        co.vote_mandates(t, self.ceasefire_month)
+        ramp_factor = np.where(us.enabling, us.ramp_factor, 1.0) * self.offer_ramp
+        co.deploy(t, self.ceasefire_month, self.collapsed, us.level, ramp_factor, self.target_force)
+        co.erode_support()
         self.ukraine.build_army()
 
-        force_in_ukraine = np.zeros(self.replications)
-        force_nearby = np.zeros(self.replications)
-        approved_capability = np.zeros(self.replications)
-        for state in self.coalition:
-            if state.in_ukraine:
-                force_in_ukraine += state.troops
-            else:
-                force_nearby += state.troops
-            approved_capability += np.where(state.approved, state.capability, 0.0)
+        troops = co.troops
+        force_in_ukraine = troops[:, co.in_ukraine].sum(axis=1)
+        force_nearby = troops[:, ~co.in_ukraine].sum(axis=1)
         np.maximum(self.force_in_ukraine_peak, force_in_ukraine, out=self.force_in_ukraine_peak)
         np.maximum(self.force_nearby_peak, force_nearby, out=self.force_nearby_peak)
-        committed_share = np.divide(
-            approved_capability, self.total_capability,
-            out=np.zeros(self.replications), where=self.total_capability > 0,
-        )
-        self.ratified |= (self.total_capability > 0) & (committed_share >= self.quorum)
+        np.maximum(self.contributors_peak, (troops > 0).sum(axis=1).astype(np.int16), out=self.contributors_peak)
+        since = t - self.ceasefire_month.astype(np.int64)
+        for j, w in enumerate(WINDOWS):
+            self.at_window[:, j] = np.where(since == w, force_in_ukraine, self.at_window[:, j])
 
-        deterrence = self._deterrence(force_in_ukraine, committed_share)
-        in_ceasefire = self.ceasefire_month <= t
-        self.deterrence_sum += np.where(in_ceasefire, deterrence, 0.0)
-        self.deterrence_months += in_ceasefire
+        # What Russia sees and weighs; the ratified share changes only in months with votes.
+        if voted or t == 1:
+            members = np.broadcast_to(co.member, co.ratified.shape)
+            self.ratified_share = _share(co.ratified, co.capability, members)
+            self.votes = self.ratified_share - _share(co.treaty_failed, co.capability, members)
+        in_force = co.binding & (self.ratified_share >= self.quorum) & (self.ratified_share > 0)
+        in_ceasefire = (self.ceasefire_month <= t) & ~self.collapsed
+        self.in_force_ever |= in_force & in_ceasefire
+        eligible = in_ceasefire & (self.ceasefire_month < t)
+        self.exposure += eligible
+        action = np.zeros(self.replications, dtype=np.int8)
+        attributed = np.zeros(self.replications, dtype=bool)
+        answered = military = attributed
+        rows = ru.opportunities(t, eligible)
+        if rows.size:
+            action[rows], attributed[rows] = self._act(t, rows, force_in_ukraine)
+            if attributed.any():
+                answered, military = self._respond(t, attributed, action, in_force)
+        acted = action > 0
+        ru.learn(acted, answered)
+        self.counts[np.arange(self.replications), action] += 1
+        violating = action >= LIMITED
+        self.first_violation = np.where(violating & (self.first_violation == NEVER), t, self.first_violation)
+        self.attributed |= attributed & violating
 
-        eligible = in_ceasefire & (self.ceasefire_month < t) & (self.violation_month == NEVER)
-        violated = self.russia.violate(t, eligible, deterrence)
-        self.violation_month[violated] = t
-        attributed = self._monitor(violated)
-        if attributed.any():
-            self._activate(attributed)
+        # An attack touches the troops in Ukraine with a chance set by the posture; a major one always.
+        touched = (action == MAJOR) | ((action == LIMITED) & (self.incident_draws[t - 1] < self.posture))
+        if touched.any():
+            co.hit(touched, recovered(np.where(us.enabling, us.protection, 0.0), self.offer_protection))
+        collapse = (action == MAJOR) & ~military
+        self.collapse_month = np.where(collapse & ~self.collapsed, t, self.collapse_month)
+        self.collapsed |= collapse
 
         self.timeline[t - 1] = (
-            in_ceasefire.sum(), self.ratified.sum(), (force_in_ukraine > 0).sum(),
-            (self.violation_month <= t).sum(), self.activated.sum(),
+            in_ceasefire.sum(), (in_force & in_ceasefire).sum(), (force_in_ukraine > 0).sum(),
+            (self.first_violation <= t).sum(), (self.test == ACTIVATED).sum(),
+            self.collapsed.sum(), (action == 1).sum(), (action == LIMITED).sum(), (action == MAJOR).sum(),
+            force_in_ukraine.sum(),
         )
 
-    def _deterrence(self, force_in_ukraine: np.ndarray, committed_share: np.ndarray) -> np.ndarray:
-        """Phase 4: D = 1 − Π(1 − wᵢ·xᵢ) over force, US backstop, Ukraine's army, commitment."""
+    def _act(self, t: int, rows: np.ndarray, force_in_ukraine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Russia's choice in the replications ``rows`` that see an opportunity; monitoring of it.
+
+        Returns the action codes and whether it was attributed, each of shape (k,).
+        """
+        co, us, ru = self.coalition, self.united_states, self.russia
+        level = us.level[rows]
+        x_force = self._force_effect(force_in_ukraine[rows], rows)
+        x_us = recovered(level / DIRECT, us.stake[rows])
+        x_commitment = self.ratified_share[rows] if co.binding else np.zeros(rows.size)
+        size = 1.0 - ((1.0 - self.w_force[rows] * x_force) * (1.0 - self.w_us[rows] * x_us)
+                      * (1.0 - self.w_commitment[rows] * x_commitment))
+        us_p = np.where(level >= Level.political.value, us.honour[rows], 0.0)
+        actual = self._actual_response(rows, co.presence(self.posture, rows), us_p)
+        ru.believe(rows, actual, self.votes[rows], x_force, level)
+        detection, attribution = self._monitoring(rows)
+        action, det, att = ru.choose(t, rows, detection, attribution, self.w_army[rows] * self.ukraine.strength[rows],
+                                     size)
+        k = np.arange(rows.size)
+        rung = np.maximum(action.astype(np.int64) - 1, 0)
+        seen = (action > 0) & (self.detect_draws[t - 1][rows] < det[k, rung])
+        attributed = seen & (self.attribute_draws[t - 1][rows] < att[k, rung])
+        self.detected[rows] |= seen & (action >= LIMITED)
+        return action, attributed
+
+    def _force_effect(self, force: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """x_force in [0, 1]: the force against the target, weakened below the minimum, times the posture."""
         if self.target_force > 0:
-            x_force = np.minimum(1.0, force_in_ukraine / self.target_force)
+            x = np.minimum(1.0, force / self.target_force)
         else:
-            x_force = (force_in_ukraine > 0).astype(float)
-        x_force = x_force * self.posture_factor
-        x_us = self.united_states.level / Level.direct.value
-        x_army = self.ukraine.strength
-        x_commitment = committed_share if self.binding else 0.0
-        return 1.0 - (
-            (1.0 - self.w_force * x_force)
-            * (1.0 - self.w_us * x_us)
-            * (1.0 - self.w_army * x_army)
-            * (1.0 - self.w_commitment * x_commitment)
-        )
+            x = (force > 0).astype(float)
+        x = np.where(force >= self.minimum_force, x, x * self.below_minimum)
+        return x * self.posture[rows]
 
-    def _monitor(self, violated: np.ndarray) -> np.ndarray:
-        """Phase 5: detection and attribution of this month's violations."""
-        detection, attribution = self.detection, self.attribution
-        if self.us_led:
-            with_us = self.united_states.level >= Level.monitoring.value
-            detection = np.where(with_us, detection, self.detection_without_us)
-            attribution = np.where(with_us, attribution, self.attribution_without_us)
-        detected = violated & (self.detect_draw < detection)
-        self.detected |= detected
-        return detected & (self.attribute_draw < attribution)
-
-    def _activate(self, attributed: np.ndarray) -> None:
-        """Phases 5–6 for replications whose violation was just attributed: a political decision."""
-        self.attributed |= attributed
+    def _monitoring(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """This month's base P(detect) and P(attribute) in ``rows``, with US ISR and the offers'."""
         us = self.united_states
-        us_assists = us.honour_draw < us.honour
-        committed = us.capability.astype(float)
-        assisting = np.where(us_assists, committed, 0.0)
-        for state in self.coalition:
-            assists = attributed & state.approved & (state.assist_draw < state.resolve)
-            state.assisted |= assists
-            committed = committed + np.where(state.approved, state.capability, 0.0)
-            assisting = assisting + np.where(assists, state.capability, 0.0)
-        share = np.divide(assisting, committed, out=np.zeros(self.replications), where=committed > 0)
-        activates = attributed & (committed > 0) & (share >= self.quorum)
-        for lead in self.leads:
-            activates &= lead.assisted
-        self.assisting_share = np.where(attributed, share, self.assisting_share)
-        self.activated |= activates
+        level = us.level[rows]
+        detection, attribution = self.detection[rows], self.attribution[rows]
+        if self.us_led:
+            with_us = level >= Level.monitoring.value
+            detection = np.where(with_us, detection, self.detection_without_us[rows])
+            attribution = np.where(with_us, attribution, self.attribution_without_us[rows])
+        enabling = level >= Level.enablers.value
+        detection = recovered(detection, np.where(enabling, us.detection_gain[rows], 0.0))
+        attribution = recovered(attribution, np.where(enabling, us.attribution_gain[rows], 0.0))
+        return (recovered(detection, self.offer_detection_gain[rows]),
+                recovered(attribution, self.offer_attribution_gain[rows]))
+
+    def _actual_response(self, rows: np.ndarray, presence: np.ndarray, us_p: np.ndarray) -> np.ndarray:
+        """The capability-weighted P(response) of the ratified members in ``rows``, as Russia could read it."""
+        co, resp = self.coalition, self.response
+        logodds = co.resolve_logodds[rows] + resp.own_troops * presence + resp.us_responds * us_p[:, None]
+        p = expit(logodds)
+        weight = np.where(co.ratified[rows], co.capability[rows], 0.0)
+        total = weight.sum(axis=1)
+        mean = np.divide((p * weight).sum(axis=1), total, out=np.zeros(rows.size), where=total > 0)
+        # Nobody committed: only the US could answer.
+        return np.clip(np.where(total > 0, mean, us_p), 0.01, 0.99)
+
+    def _respond(self, t: int, attributed: np.ndarray, action: np.ndarray, in_force: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The US, the leads, then the followers respond to an attributed action; activation.
+
+        Only the k replications with an attributed action this month are computed.
+        Returns, each of shape (R,): answered at an economic level or above; answered
+        militarily (the US at the military level, or members holding a quorum of the
+        members' capability).
+        """
+        co, us = self.coalition, self.united_states
+        rows = np.flatnonzero(attributed)
+        shock = self.shock_draws[t - 1][rows] * self.shock_sd[rows]
+        act = action[rows]
+        military = self.military_share[rows, act]
+        economic = self.economic_share[rows]
+        us_level = us.respond(t, rows, shock, economic, military)
+        levels = co.respond(t, rows, shock, co.presence(self.posture, rows), (us_level >= ECONOMIC).astype(float), self.response,
+                            economic, military)
+        top = np.maximum(levels.max(axis=1, initial=0), us_level)
+        self.max_response[rows] = np.maximum(self.max_response[rows], top)
+
+        capability = co.capability[rows]
+        quorum = self.quorum[rows]
+        mil = levels == MILITARY
+        # Activation: ratified members holding a quorum of the ratified capability answer militarily.
+        ratified = co.ratified[rows]
+        activated = (act >= LIMITED) & in_force[rows] & (_share(mil & ratified, capability, ratified) >= quorum)
+        first = (act >= LIMITED) & (self.test[rows] == NO_TEST)
+        result = np.where(~in_force[rows], NO_GUARANTEE, np.where(activated, ACTIVATED, FAILED))
+        self.test[rows] = np.where(first, result, self.test[rows])
+
+        answered = np.zeros(self.replications, dtype=bool)
+        militarily = np.zeros(self.replications, dtype=bool)
+        answered[rows] = top >= ECONOMIC
+        members = np.broadcast_to(co.member, mil.shape)
+        militarily[rows] = (us_level >= MILITARY) | (_share(mil, capability, members) >= quorum) & (
+            capability.sum(axis=1) > 0)
+        return answered, militarily
 
     def run_model(self) -> None:
         for _ in range(self.horizon):
@@ -247,54 +353,72 @@ class GuaranteeModel(mesa.Model):
         ``states=False`` leaves the per-state table empty (sweeps do not store it).
         """
         n = self.replications
+        co = self.coalition
         rep = np.arange(first_replication, first_replication + n, dtype=np.int64)
         ceasefire = self.ceasefire_month <= self.horizon
-        violation = self.violation_month != NEVER
-        outcome = np.select(
-            [~violation, ~self.attributed, self.activated],
-            [0, 1, 2], default=3,
-        )
-        troop_months = sum((s.troop_months for s in self.coalition), np.zeros(n))
-        contributors = sum(((s.peak > 0).astype(np.int16) for s in self.coalition), np.zeros(n, np.int16))
-        cost = troop_months * self.troop_month_usd / 1e9 + self.ukraine.delivered * self.horizon / 12.0
-        runs = pd.DataFrame({
+        cf = self.ceasefire_month.astype(np.int64)
+        probes, limited, major = (self.counts[:, i].astype(np.int32) for i in (1, 2, 3))
+        violation = self.first_violation != NEVER
+        troop_months = co.troop_months.sum(axis=1)
+        cost = troop_months * self.troop_month_usd / 1e9 + self.ukraine.delivered_total
+        test = pd.Categorical.from_codes(self.test, categories=GUARANTEE_TESTS)
+        columns = {
             "replication": rep,
             "ceasefire": ceasefire,
+            "no_ceasefire": ~ceasefire,
             "ceasefire_month": _months(self.ceasefire_month),
+            "ceasefire_months": self.exposure.astype(np.int16),
             "acceptance": self.russia.acceptance,
             "us_backstop": pd.Categorical.from_codes(self.united_states.level, categories=US_LEVELS, ordered=True),
-            "ratified": self.ratified,
+            "us_backstop_changed": self.united_states.changed,
+            "guarantee_in_force": self.in_force_ever,
+            "deployed": self.force_in_ukraine_peak > 0,
             "force_in_ukraine": self.force_in_ukraine_peak,
             "force_nearby": self.force_nearby_peak,
-            "troop_contributors": contributors,
-            "deployed": self.force_in_ukraine_peak > 0,
+            **{f"force_in_ukraine_{w}": self.at_window[:, j] for j, w in enumerate(WINDOWS)},
             "force_ge_minimum": self.force_in_ukraine_peak >= self.minimum_force,
             "force_ge_target": self.force_in_ukraine_peak >= self.target_force,
-            "deterrence": np.divide(
-                self.deterrence_sum, self.deterrence_months,
-                out=np.full(n, np.nan), where=self.deterrence_months > 0,
-            ),
-            "army_strength": self.ukraine.strength,
+            "troop_contributors": self.contributors_peak,
+            "withdrawals": co.withdrawn.sum(axis=1).astype(np.int16),
+            "probes": probes,
+            "limited_violations": limited,
+            "major_offensives": major,
+            "violations": limited + major,
             "violation": violation,
-            "violation_month": _months(self.violation_month),
+            **{f"violation_within_{w}": _window(violation & (self.first_violation - cf <= w),
+                                                ceasefire & (cf + w <= self.horizon)) for w in WINDOWS},
+            "months_to_violation": _months(np.where(violation, self.first_violation - cf, NEVER).astype(np.int64)),
             "detected": self.detected,
             "attributed": self.attributed,
-            "test_outcome": pd.Categorical.from_codes(outcome, categories=TEST_OUTCOMES),
-            "assisting_share": self.assisting_share,
+            "guarantee_test": test,
+            "no_guarantee": self.test == 1,
+            "activated": self.test == 2,
+            "failed": self.test == 3,
+            "max_response": pd.Categorical.from_codes(self.max_response, categories=RESPONSE_LEVELS, ordered=True),
+            "collapsed": self.collapsed,
+            "collapse_month": _months(self.collapse_month),
+            "perceived_response": self.russia.perceived,
+            "army_strength": self.ukraine.strength,
             "cost_usd_bn": cost,
-        })
-        ids = [s.state_id for s in self.coalition] if states else []
-        states = pd.DataFrame({
-            "replication": np.repeat(rep, len(ids)) if ids else np.zeros(0, np.int64),
-            "state": pd.Categorical(np.tile(ids, n) if ids else [], categories=ids),
-            "approved": _interleave([s.approved for s in self.coalition if ids], bool),
-            "troops": _interleave([s.peak for s in self.coalition if ids], float),
-            "assisted": _interleave([s.assisted for s in self.coalition if ids], bool),
+        }
+        runs = pd.DataFrame(columns)
+        ids = co.ids if states else []
+        S = len(ids)
+        states_df = pd.DataFrame({
+            "replication": np.repeat(rep, S) if S else np.zeros(0, np.int64),
+            "state": pd.Categorical(np.tile(ids, n) if S else [], categories=ids),
+            "ratified": co.ratified.reshape(-1) if S else np.zeros(0, bool),
+            "mandate": (co.mandate & co.mandate_voted).reshape(-1) if S else np.zeros(0, bool),
+            "troops": co.peak.reshape(-1) if S else np.zeros(0),
+            "withdrew": co.withdrawn.reshape(-1) if S else np.zeros(0, bool),
+            "support": co.support.reshape(-1) if S else np.zeros(0),
+            "max_response": pd.Categorical.from_codes(
+                co.max_response.reshape(-1) if S else np.zeros(0, np.int8), categories=RESPONSE_LEVELS, ordered=True),
         })
         timeline = pd.DataFrame(self.timeline, columns=list(TIMELINE))
         timeline.insert(0, "month", np.arange(1, self.horizon + 1, dtype=np.int32))
         timeline["replications"] = n
-        return BlockResult(runs, states, timeline)
+        return BlockResult(runs, states_df, timeline)
 
     def release(self) -> None:
         """Drop everything large and unregister from Mesa's class-level registries.
@@ -307,21 +431,24 @@ class GuaranteeModel(mesa.Model):
         ids = getattr(mesa.Agent, "_ids", None)
         if isinstance(ids, dict):
             ids.pop(self, None)
-        self.coalition = []
-        self.__dict__.pop("russia", None)
-        self.__dict__.pop("ukraine", None)
-        self.__dict__.pop("united_states", None)
+        for name in ("coalition", "russia", "ukraine", "united_states"):
+            self.__dict__.pop(name, None)
+
+
+def _share(mask: np.ndarray, capability: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """Share of the capability of the states in ``of`` held by those in ``mask`` (rows × S); 0 if none."""
+    total = np.where(of, capability, 0.0).sum(axis=1)
+    part = np.where(mask & of, capability, 0.0).sum(axis=1)
+    return np.divide(part, total, out=np.zeros(len(total)), where=total > 0)
 
 
 def _months(a: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(a == NEVER, 0, a).astype(np.int16), a == NEVER)
 
 
-def _interleave(arrays: list[np.ndarray], dtype) -> np.ndarray:
-    """Replication-major order: rows (r, state) for r in replications, state in order."""
-    if not arrays:
-        return np.zeros(0, dtype=dtype)
-    return np.stack(arrays, axis=1).reshape(-1).astype(dtype)
+def _window(value: np.ndarray, defined: np.ndarray) -> pd.arrays.BooleanArray:
+    """A boolean outcome that is missing (NA) where its window does not fit in the horizon."""
+    return pd.arrays.BooleanArray(value & defined, ~defined)
 
 
 def run_block(

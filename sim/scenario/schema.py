@@ -116,7 +116,9 @@ StateId = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 al
 class Run(Strict):
     """How the scenario is run."""
 
-    horizon_months: int = Field(36, ge=1, le=240, description="Months simulated (one step = one month).")
+    horizon_months: int = Field(
+        36, ge=1, le=480, description="Months simulated (one step = one month); up to 40 years for history cases."
+    )
     replications: int = Field(10_000, ge=1, le=10_000_000, description="Monte Carlo replications.")
     seed: int = Field(20260106, ge=0, description="Root seed of numpy.random.SeedSequence.")
     block_size: int = Field(
@@ -131,6 +133,11 @@ class Thresholds(Evidence):
 
     minimum_effective_force: float = Field(10_000, ge=0, description="Smallest force judged useful (troops).")
     target_force: float = Field(30_000, ge=0, description="The force size planned for (troops).")
+    effect_below_minimum: float = Field(
+        0.25, ge=0, le=1,
+        description="Share of its proportional deterrent effect that a force below the minimum effective "
+        "size keeps (a token force deters little).",
+    )
 
     @model_validator(mode="after")
     def _order(self):
@@ -186,9 +193,12 @@ class MilitarySupport(Evidence):
 
 
 class LongTermCooperation(Evidence):
-    """Pillar: long-term defence cooperation (recorded; not yet used by the model)."""
+    """Pillar: long-term defence cooperation: Europe's industry grows what it can deliver."""
 
     enabled: bool = False
+    industry_growth_per_year: Share = Field(
+        0.10, description="Yearly relative growth of the aid Europe's industry can deliver, while enabled."
+    )
 
 
 class Package(Evidence):
@@ -224,6 +234,31 @@ class Ratification(Evidence):
     signing_month: int = Field(0, ge=0, description="Month the package is signed (when starts = signing).")
 
 
+class Election(Evidence):
+    """A US election inside the horizon that may move the backstop."""
+
+    month: int = Field(ge=1, description="Month of the election, counted from month 0 of the run.")
+    change: Probability = Field(description="P(the backstop changes after this election).")
+    backstop_after: LevelParam = Field(description="The level offered from then on, if it changes.")
+
+
+class Enablers(Evidence):
+    """What US enablers do when the realised backstop is 'enablers' or higher."""
+
+    detection_gain: Share = Field(
+        0.3, description="ISR: share of the missed detections that US intelligence recovers."
+    )
+    attribution_gain: Share = Field(
+        0.3, description="ISR: share of the failed attributions that US intelligence recovers."
+    )
+    protection: Share = Field(
+        0.3, description="Air defence: share of an incident's blow to domestic support that protection averts."
+    )
+    ramp_factor: Share = Field(
+        0.75, description="Logistics: the ramp to full deployment takes this share of its months."
+    )
+
+
 class Congress(Evidence):
     """US Congress approval of a binding commitment."""
 
@@ -243,33 +278,90 @@ class UnitedStates(Evidence):
         "congress.required)."
     )
     congress: Congress = Field(default_factory=Congress)
-    honour: Probability = Field(0.5, description="P(the US honours its part when the guarantee is invoked).")
-    capability: NonNegative = Field(
-        20, description="US capability when assisting at the 'direct' level (capability units; "
-        "scaled down linearly with the level)."
+    honour: Probability = Field(
+        0.5, description="P(the US administration responds to an attributed violation), before the "
+        "situation's shock and its economic stake."
     )
+    economic_stake: Share = Field(
+        0.0, description="An informal US economic stake in Ukraine (the minerals deal): the share of a "
+        "non-response it turns into a response, and a matching rise in Russia's perceived cost."
+    )
+    elections: list[Election] = Field(default_factory=list, description="Elections that may move the backstop.")
+    enablers: Enablers = Field(default_factory=Enablers)
 
 
 class Acceptance(Evidence):
-    """How acceptable the package is to Russia, by the troops it would put in Ukraine."""
+    """How acceptable the package is to Russia: its size, its composition and the US role."""
 
     without_troops: Probability = Field(
-        0.6, description="Acceptance of a package with no foreign troops in Ukraine."
+        0.6, description="Acceptance of a package with no foreign troops in Ukraine and no US backstop."
     )
     troop_weight: Share = Field(
-        1.0, description="How much the troop composition counts: acceptance = without_troops × "
-        "(1 − troop_weight × (1 − troop-weighted acceptability of the states sending troops))."
+        1.0, description="How much the troops count: acceptance = without_troops × (1 − troop_weight × h) "
+        "× (1 − us_weight × US level/direct), h = Σ planned·(1 − acceptability) / (Σ planned + half_size_troops)."
     )
+    half_size_troops: Troops = Field(
+        10_000, description="Planned troops at which a wholly unacceptable force has half its full effect "
+        "on acceptance (troops); a small force weighs less than a large one."
+    )
+    us_weight: Share = Field(
+        0.2, description="How much a US backstop at the 'direct' level lowers acceptance (linear in the level)."
+    )
+
+
+class Rung(Evidence):
+    """One rung of Russia's escalation ladder."""
+
+    gain: NonNegative = Field(description="Gain of the action, in units of the largest expected cost (see ODD).")
+    severity: NonNegative = Field(description="Scale of the cost the action risks, relative to a limited violation.")
+    visibility: NonNegative = Field(
+        description="How visible it is: P(detected) = 1 − (1 − detection)^visibility, likewise attribution "
+        "(1 = as the monitoring system's base; below 1 grey-zone; large = unmistakable)."
+    )
+
+
+def _rung(gain: float, severity: float, visibility: float):
+    return Field(default_factory=lambda: Rung(gain=gain, severity=severity, visibility=visibility))
+
+
+class Ladder(Evidence):
+    """Russia's escalation ladder after a ceasefire (comply is the rung below these)."""
+
+    probe: Rung = _rung(0.25, 0.25, 0.3)
+    limited: Rung = _rung(1.0, 1.5, 1.0)
+    major: Rung = _rung(4.0, 25.0, 20.0)
+
+
+class Belief(Evidence):
+    """Russia's perceived P(an attributed violation is answered), in log-odds."""
+
+    prior: Probability = Field(
+        0.5, description="P(response) Russia expects from the guarantors' record before any signal "
+        "(the Budapest lesson)."
+    )
+    insight: Share = Field(
+        0.5, description="Weight of what Russia reads of the guarantors' actual resolve against the record."
+    )
+    votes: NonNegative = Field(
+        1.0, description="Log-odds gained when the whole committed capability has ratified (lost if failed)."
+    )
+    troops: NonNegative = Field(1.0, description="Log-odds gained with the target force present (posture-weighted).")
+    us_level: NonNegative = Field(1.0, description="Log-odds gained with the US backstop at 'direct' (linear).")
+    answered: NonNegative = Field(0.7, description="Log-odds gained per action answered at an economic level or above.")
+    unanswered: NonNegative = Field(0.7, description="Log-odds lost per action that went unanswered.")
+    memory: Share = Field(0.97, description="Share of an answered or unanswered lesson kept from one month to the next.")
 
 
 class Russia(Evidence):
     """The Russia agent."""
 
     acceptance: Acceptance = Field(default_factory=Acceptance)
-    violation_hazard: Probability = Field(0.03, description="P(violation in a month) with no deterrence.")
-    deterrence_sensitivity: Share = Field(
-        1.0, description="How strongly deterrence lowers the violation hazard: hazard × (1 − s·D)."
+    opportunity_per_month: Probability = Field(
+        0.1, description="P(a month offers Russia an opportunity to act): the base propensity, shared by the "
+        "history cases."
     )
+    ladder: Ladder = Field(default_factory=Ladder)
+    belief: Belief = Field(default_factory=Belief)
 
 
 class Ukraine(Evidence):
@@ -296,7 +388,7 @@ class Weights(Evidence):
 
 
 class Deterrence(Evidence):
-    """Phase 4: what deters a violation."""
+    """What Russia weighs against an action: the size of the response it risks (weights of its parts)."""
 
     weights: Weights = Field(default_factory=Weights)
     posture_factor_tripwire: Share = Field(1.0, description="Force component multiplier, tripwire posture.")
@@ -305,17 +397,51 @@ class Deterrence(Evidence):
 
 
 class Activation(Evidence):
-    """Phase 6: when the guarantee counts as activated."""
+    """When the guarantee counts as activated."""
 
-    quorum: Share = Field(0.5, description="Share of committed capability that must assist.")
-    require_leads: bool = Field(True, description="The lead nations must all assist.")
+    quorum: Share = Field(
+        0.5, description="Share of the ratified members' capability that must respond at the military level."
+    )
+
+
+class MilitaryShare(Evidence):
+    """P(a response reaches the military level | the state responds), by rung."""
+
+    probe: Share = 0.05
+    limited: Share = 0.4
+    major: Share = 0.9
+
+
+class Response(Evidence):
+    """The executive's decision to respond to an attributed action (log-odds terms on top of resolve)."""
+
+    shock: NonNegative = Field(
+        1.0, description="Spread (sd, log-odds) of the severity-and-clarity shock common to every responder."
+    )
+    own_troops: NonNegative = Field(1.5, description="Log-odds gained when its own troops are in Ukraine (posture-weighted).")
+    us_responds: NonNegative = Field(1.0, description="Log-odds gained when the US responds.")
+    leads_respond: NonNegative = Field(1.0, description="Log-odds a follower gains when every lead responds.")
+    economic_share: Share = Field(0.6, description="P(a response reaches economic measures or more | it responds).")
+    military_share: MilitaryShare = Field(default_factory=MilitaryShare)
+
+
+class OfferEffects(Evidence):
+    """What one non-troop offer does, by type."""
+
+    capability: NonNegative = Field(0.5, description="Capability units of any offer (counts in the quorum).")
+    intelligence: Share = Field(0.05, description="Share of missed detections and attributions one ISR offer recovers.")
+    air_policing: Share = Field(0.1, description="Share of an incident's blow to support that air policing averts.")
+    maritime: Share = Field(0.05, description="Share of missed detections maritime patrols recover.")
+    training: Share = Field(0.1, description="Relative rise in the army's monthly growth per training offer.")
+    equipment: Share = Field(0.1, description="Relative rise in delivered aid per equipment offer.")
+    logistics: Share = Field(0.05, description="Share of the ramp's months that logistics or basing saves.")
 
 
 class Capability(Evidence):
     """Capability units, the common currency of force and offers."""
 
     per_thousand_troops: NonNegative = Field(1.0, description="Capability of 1,000 deployed troops.")
-    per_offer: NonNegative = Field(0.5, description="Capability of one non-troop offer.")
+    offers: OfferEffects = Field(default_factory=OfferEffects)
 
 
 class Costs(Evidence):
@@ -344,11 +470,36 @@ class Troops_(Evidence):
 
 
 class Parliament(Evidence):
+    """Ratification of the treaty (the binding commitment) by the state's parliament."""
+
     vote_required: bool = False
     approval: Probability = Field(0.7, description="P(the vote passes) at the start of ratification.")
     delay_months: Months = Field(3, description="Months from the start of ratification to the vote.")
     erosion_per_month: Share = Field(
         0.0, description="Monthly relative erosion of support: P(pass) = approval × (1 − erosion)^delay."
+    )
+
+
+class Mandate(Evidence):
+    """The deployment mandate, apart from the treaty: voted on domestic support, withdrawn when it fails."""
+
+    vote_required: bool = Field(False, description="Troops need a mandate vote; it passes with P = support then.")
+    delay_months: Months = Field(2, description="Months from the ceasefire to the mandate vote.")
+    withdraw_below: Share = Field(0.25, description="Support below which a mandate is withdrawn (troops leave).")
+
+
+class Support(Evidence):
+    """Domestic support for the mission, a monthly series in [0, 1]."""
+
+    initial: Share = Field(0.6, description="Support at month 0.")
+    erosion_per_month: Share = Field(0.002, description="Support lost each month with troops deployed (time).")
+    cost_per_10k_troops: Share = Field(
+        0.004, description="Support lost each month per 10,000 of its own troops deployed (cost)."
+    )
+    incident: Share = Field(0.08, description="Support lost when an attack touches its troops.")
+    contagion: Share = Field(0.05, description="Support lost when another state withdraws its troops.")
+    flank_drain: Share = Field(
+        0.0, description="Extra support lost each month its troops are away from NATO's eastern flank."
     )
 
 
@@ -359,6 +510,14 @@ class Conditions(Evidence):
     ceasefire_first: bool = Field(True, description="Deploys only after a ceasefire.")
     months_after_ceasefire: Months = Field(
         0, description="Months the ceasefire must have held before it deploys (a 'lasting peace')."
+    )
+    after_leads: Share = Field(
+        0.0, description="Share of the lead nations' planned troops that must be deploying before it "
+        "deploys (bandwagon; 0 = it does not wait)."
+    )
+    fill_gap: bool = Field(
+        False, description="Deploys only while the force the others are deploying is below the target "
+        "(fills the gap; free-rides otherwise)."
     )
 
 
@@ -372,7 +531,15 @@ class State(Evidence):
     offers: list[Offer] = Field(default_factory=list)
     parliament: Parliament = Field(default_factory=Parliament)
     conditions: Conditions = Field(default_factory=Conditions)
-    resolve: Probability = Field(0.5, description="P(it assists when the guarantee is invoked).")
+    member: bool = Field(
+        True, description="A coalition member; false = a contingent outside the coalition (e.g. a state Russia "
+        "sees as friendly): present, but no commitment and no response."
+    )
+    mandate: Mandate = Field(default_factory=Mandate)
+    support: Support = Field(default_factory=Support)
+    resolve: Probability = Field(
+        0.5, description="P(its executive responds to an attributed violation), before the situation's signals."
+    )
     acceptability_to_russia: Probability = Field(
         0.1, description="How acceptable its troops in Ukraine are to Russia (1 = fully)."
     )
@@ -403,6 +570,7 @@ class Scenario(Strict):
     russia: Russia = Field(default_factory=Russia)
     ukraine: Ukraine = Field(default_factory=Ukraine)
     deterrence: Deterrence = Field(default_factory=Deterrence)
+    response: Response = Field(default_factory=Response)
     activation: Activation = Field(default_factory=Activation)
     capability: Capability = Field(default_factory=Capability)
     costs: Costs = Field(default_factory=Costs)
@@ -424,6 +592,12 @@ class Scenario(Strict):
                 problems.append(
                     f"package.multinational_force.lead_nations[{i}]: lead nation '{lead}' "
                     "is not among the coalition's states"
+                )
+        for i, election in enumerate(self.united_states.elections):
+            if election.month > self.run.horizon_months:
+                problems.append(
+                    f"united_states.elections[{i}].month: expected a month within run.horizon_months "
+                    f"({self.run.horizon_months}), found {election.month}"
                 )
         if self.ceasefire.assumed_month is not None and self.ceasefire.assumed_month >= self.run.horizon_months:
             problems.append(
