@@ -41,16 +41,16 @@ def recovered(p: np.ndarray, gain) -> np.ndarray:
     return 1.0 - (1.0 - p) * (1.0 - gain)
 
 
-def respond_levels(u: np.ndarray, p: np.ndarray, economic: np.ndarray, military: np.ndarray) -> np.ndarray:
-    """Response level codes from one uniform draw per responder.
+def judged_level(z: np.ndarray, economic: np.ndarray, military: np.ndarray) -> np.ndarray:
+    """The level an action calls for, judged alike by every responder from the common shock ``z``.
 
-    It responds when ``u < p``; the response reaches economic measures when
-    ``u < p·economic`` and the military level when ``u < p·military``
-    (so the levels nest and one draw orders them).
+    ``z`` ~ N(0, 1) is the action's severity and clarity as all allies see it; the
+    clearest ``military`` share of actions call for a military answer, the clearest
+    ``economic`` share for economic measures at least, the rest for words.
     """
-    level = np.where(u < p, DIPLOMATIC, NONE)
-    level = np.where(u < p * economic, ECONOMIC, level)
-    return np.where(u < p * military, MILITARY, level).astype(np.int8)
+    c = special.ndtr(z)
+    level = np.where(c > 1.0 - economic, ECONOMIC, DIPLOMATIC)
+    return np.where(c > 1.0 - military, MILITARY, level).astype(np.int8)
 
 
 class Coalition(mesa.Agent):
@@ -128,6 +128,8 @@ class Coalition(mesa.Agent):
         self.mandate = np.broadcast_to(~self.mandate_vote, (n, S)).copy()
         self.mandate_voted = self.mandate.copy()
         self.withdrawn = np.zeros((n, S), dtype=bool)
+        self.treaty_done = bool(self.treaty_voted.all())
+        self.mandates_done = bool(self.mandate_voted.all())
 
         self.support = per_state("support.initial", lambda s: s.support.initial)
         self.support_erosion = per_state("support.erosion_per_month", lambda s: s.support.erosion_per_month)
@@ -156,6 +158,11 @@ class Coalition(mesa.Agent):
         self.offer_counts = count
 
         self.start = np.full((n, S), NEVER, dtype=np.int32)
+        #: Willing states with troops on offer that have not started (nor withdrawn).
+        self.pending = self.willing & (self.target > 0)
+        #: Contingents still arriving (their troops change this month).
+        self.ramping = np.zeros((n, S), dtype=bool)
+        self.planned_leads = np.where(self.lead & self.willing, self.target, 0.0).sum(axis=1)
         self.ramp_now = self.ramp.astype(float)
         self.troops = np.zeros((n, S))
         self.peak = np.zeros((n, S))
@@ -171,52 +178,69 @@ class Coalition(mesa.Agent):
 
     def ratify(self, t: int, start: np.ndarray) -> bool:
         """Treaty votes due this month; returns whether any vote was held."""
+        if self.treaty_done:
+            return False
         due = ~self.treaty_voted & (start[:, None] != NEVER)
         due &= start[:, None].astype(np.int64) + self.treaty_delay <= t
         self.ratified |= due & self.treaty_passes
         self.treaty_failed |= due & ~self.treaty_passes
         self.treaty_voted |= due
+        self.treaty_done = bool(self.treaty_voted.all())
         return bool(due.any())
 
     def vote_mandates(self, t: int, ceasefire_month: np.ndarray) -> None:
         """Mandate votes due this month pass with P = domestic support now."""
+        if self.mandates_done:
+            return
         due = ~self.mandate_voted & (ceasefire_month[:, None] != NEVER)
         due &= ceasefire_month[:, None].astype(np.int64) + self.mandate_delay <= t
         self.mandate |= due & (self.mandate_draw < self.support)
         self.mandate_voted |= due
+        self.mandates_done = bool(self.mandate_voted.all())
 
     # ------------------------------------------------------------------ deployment
 
     def deploy(self, t: int, ceasefire_month: np.ndarray, collapsed: np.ndarray, us_level: np.ndarray,
                ramp_factor: np.ndarray, target_force: float) -> None:
-        """Leads, then followers over their bandwagon threshold, then gap fillers; troops ramp in."""
-        ready = self.willing & self.mandate & ~self.withdrawn & (self.target > 0)
-        ready &= us_level[:, None] >= self.required_level
-        ready &= ~collapsed[:, None]
-        waited = ceasefire_month[:, None].astype(np.int64) + self.wait <= t
-        ready &= np.where(self.ceasefire_first, waited, True)
-        started = self.start != NEVER
-        new = ready & ~started
+        """Leads, then followers over their bandwagon threshold, then gap fillers; troops ramp in.
 
+        Work is skipped when nobody is waiting to start and no contingent is still ramping.
+        """
+        if self.pending.any():
+            ready = self.pending & self.mandate & (us_level[:, None] >= self.required_level) & ~collapsed[:, None]
+            if self.ceasefire_first.any():
+                waited = ceasefire_month[:, None].astype(np.int64) + self.wait <= t
+                ready &= waited | ~self.ceasefire_first
+            if ready.any():
+                self._start(t, ready, ramp_factor, target_force)
+        if self.ramping.any():
+            begun = self.start <= t
+            elapsed = np.where(begun, t - self.start + 1, 0)
+            share = np.minimum(1.0, elapsed / np.maximum(self.ramp_now, 1e-9))
+            troops = np.where(begun & ~self.withdrawn, self.target * share, 0.0)
+            self.ramping = begun & ~self.withdrawn & (share < 1.0)
+            self.troops = troops
+            np.maximum(self.peak, troops, out=self.peak)
+        self.troop_months += self.troops
+
+    def _start(self, t: int, new: np.ndarray, ramp_factor: np.ndarray, target_force: float) -> None:
+        started = self.start != NEVER
         lead_new = new & self.lead
-        planned_leads = np.where(self.lead & self.willing, self.target, 0.0).sum(axis=1)
         going = started | lead_new
         lead_going = np.where(self.lead & going, self.target, 0.0).sum(axis=1)
-        lead_share = np.divide(lead_going, planned_leads, out=np.ones_like(lead_going), where=planned_leads > 0)
-        follower_new = new & ~self.lead & ~self.fill_gap & (lead_share[:, None] >= self.after_leads)
-        going = going | follower_new
+        share = np.divide(lead_going, self.planned_leads, out=np.ones_like(lead_going), where=self.planned_leads > 0)
+        waits = share[:, None] >= self.after_leads
+        follower_new = new & ~self.lead & ~self.fill_gap & waits
+        going |= follower_new
         others = np.where(going & self.in_ukraine & ~self.withdrawn, self.target, 0.0).sum(axis=1)
-        gap_new = new & self.fill_gap & (others[:, None] < target_force) & (lead_share[:, None] >= self.after_leads)
+        gap_new = new & self.fill_gap & waits & (others[:, None] < target_force)
         now = lead_new | follower_new | gap_new
+        if not now.any():
+            return
         self.start = np.where(now, t, self.start)
         self.ramp_now = np.where(now, self.ramp * ramp_factor[:, None], self.ramp_now)
-
-        begun = (self.start <= t) & ~self.withdrawn
-        elapsed = np.where(begun, t - self.start + 1, 0)
-        share = np.where(self.ramp_now > 0, np.minimum(1.0, elapsed / np.maximum(self.ramp_now, 1e-9)), 1.0)
-        self.troops = np.where(begun, self.target * share, 0.0)
-        np.maximum(self.peak, self.troops, out=self.peak)
-        self.troop_months += self.troops
+        self.pending &= ~now
+        self.ramping |= now
 
     def erode_support(self) -> np.ndarray:
         """Support erodes with time, cost and the flank drain while deployed; withdrawals spread.
@@ -224,6 +248,8 @@ class Coalition(mesa.Agent):
         Returns the states that withdrew this month, shape (R, S).
         """
         deployed = self.troops > 0
+        if not deployed.any():
+            return deployed
         loss = self.support_erosion + self.support_cost * self.troops / 10_000.0 + self.flank_drain
         self.support = np.clip(self.support - np.where(deployed, loss, 0.0), 0.0, 1.0)
         out = deployed & (self.support < self.withdraw_below)
@@ -233,6 +259,8 @@ class Coalition(mesa.Agent):
 
     def withdraw(self, out: np.ndarray) -> None:
         self.withdrawn |= out
+        self.pending &= ~out
+        self.ramping &= ~out
         self.troops = np.where(out, 0.0, self.troops)
         # Each withdrawal costs every other state's support (contagion).
         others = out.sum(axis=1, keepdims=True) - out
@@ -252,27 +280,23 @@ class Coalition(mesa.Agent):
         return np.where(self.in_ukraine & (self.troops[rows] > 0), posture[rows, None], 0.0)
 
     def respond(self, t: int, rows: np.ndarray, shock: np.ndarray, presence: np.ndarray, us_responds: np.ndarray,
-                response, economic: np.ndarray, military: np.ndarray) -> np.ndarray:
+                response, judged: np.ndarray) -> np.ndarray:
         """Response levels (k, S) of the replications ``rows`` (k of them) to an attributed action.
 
-        Each executive weighs its resolve, the shock common to all, its own troops
-        in Ukraine and whether the US responded (log-odds); the leads decide
-        first, then the followers, who also see the share of leads that responded.
+        Each executive decides whether to respond from its resolve, the shock common
+        to all, its own troops in Ukraine and how far the US responded (log-odds);
+        the leads decide first, then the followers, who also see the share of leads
+        that responded.  A responder answers at the ``judged`` level (k,).
         """
         base_logodds = (self.resolve_logodds[rows] + shock[:, None] + response.own_troops * presence
                         + response.us_responds * us_responds[:, None])
-        leads_weight = response.leads_respond
         u = self.response_draws[t - 1][rows]
-        economic, military = economic[:, None], military[:, None]
-        lead_levels = respond_levels(u, expit(base_logodds), economic, military)
+        leads = u < expit(base_logodds)
         n_leads = int(self.lead.sum())
-        if n_leads:
-            share = (lead_levels[:, self.lead] >= ECONOMIC).sum(axis=1) / n_leads
-        else:
-            share = np.zeros(len(u))
-        p = expit(base_logodds + leads_weight * share[:, None])
-        levels = np.where(self.lead, lead_levels, respond_levels(u, p, economic, military))
-        levels = np.where(self.member, levels, NONE).astype(np.int8)
+        share = (leads & self.lead).sum(axis=1) / n_leads if n_leads else np.zeros(len(u))
+        followers = u < expit(base_logodds + response.leads_respond * share[:, None])
+        responds = np.where(self.lead, leads, followers) & self.member
+        levels = np.where(responds, judged[:, None], NONE).astype(np.int8)
         self.max_response[rows] = np.maximum(self.max_response[rows], levels)
         return levels
 
@@ -337,17 +361,18 @@ class UnitedStates(mesa.Agent):
         """The realised level brings enablers (ISR, air defence, logistics)."""
         return self.level >= Level.enablers.value
 
-    def respond(self, t: int, rows: np.ndarray, shock: np.ndarray, economic: np.ndarray,
-                military: np.ndarray) -> np.ndarray:
+    def respond(self, t: int, rows: np.ndarray, shock: np.ndarray, judged: np.ndarray, entangled: np.ndarray) -> np.ndarray:
         """The administration's response level (codes) in replications ``rows``, capped by its backstop level.
 
-        Below 'political' it does not respond; below 'enablers' it cannot reach the military level.
+        It weighs its honour (with the economic stake), the common shock and, at the
+        'direct' level, its own forces in Ukraine (``entangled``, log-odds).  Below
+        'political' it does not respond; below 'enablers' it cannot answer militarily.
         """
         level_now = self.level[rows]
-        p = expit(logit(self.honour[rows]) + shock)
-        p = np.where(level_now >= Level.political.value, p, 0.0)
-        mil = np.where(level_now >= Level.enablers.value, military, 0.0)
-        level = respond_levels(self.respond_draws[t - 1][rows], p, economic, mil)
+        p = expit(logit(self.honour[rows]) + shock + np.where(level_now >= Level.direct.value, entangled, 0.0))
+        responds = (self.respond_draws[t - 1][rows] < p) & (level_now >= Level.political.value)
+        cap = np.where(level_now >= Level.enablers.value, MILITARY, ECONOMIC)
+        level = np.where(responds, np.minimum(judged, cap), NONE).astype(np.int8)
         self.max_response[rows] = np.maximum(self.max_response[rows], level)
         return level
 

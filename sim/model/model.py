@@ -26,7 +26,8 @@ import pandas as pd
 from ..scenario import params
 from ..scenario.schema import Level, LevelChoice, Scenario, sample_level
 from .agents import (
-    DIRECT, ECONOMIC, MILITARY, NEVER, Coalition, Russia, UnitedStates, Ukraine, expit, logit, recovered, whole_months,
+    DIRECT, ECONOMIC, MILITARY, NEVER, Coalition, Russia, UnitedStates, Ukraine, expit, judged_level, logit, recovered,
+    whole_months,
 )
 from .outcomes import ACTIONS, GUARANTEE_TESTS, RESPONSE_LEVELS, WINDOWS
 from .streams import Streams
@@ -176,6 +177,8 @@ class GuaranteeModel(mesa.Model):
         """Per-replication values of a parameter; a distribution gets its own named stream."""
         if isinstance(param, (int, float)) and not isinstance(param, bool):
             return np.full(self.replications, float(param))
+        if isinstance(param, params.Fixed):  # a fixed value needs no stream (and no stream is skipped)
+            return np.full(self.replications, float(param.value))
         return params.sample(param, self.streams(f"param:{name}"), self.replications)
 
     # ----------------------------------------------------------------- dynamics
@@ -313,13 +316,14 @@ class GuaranteeModel(mesa.Model):
         """
         co, us = self.coalition, self.united_states
         rows = np.flatnonzero(attributed)
-        shock = self.shock_draws[t - 1][rows] * self.shock_sd[rows]
+        z = self.shock_draws[t - 1][rows]
+        shock = z * self.shock_sd[rows]
         act = action[rows]
-        military = self.military_share[rows, act]
-        economic = self.economic_share[rows]
-        us_level = us.respond(t, rows, shock, economic, military)
-        levels = co.respond(t, rows, shock, co.presence(self.posture, rows), (us_level >= ECONOMIC).astype(float), self.response,
-                            economic, military)
+        judged = judged_level(z, self.economic_share[rows], self.military_share[rows, act])
+        us_level = us.respond(t, rows, shock, judged, self.response.own_troops * self.posture[rows])
+        # Allies take heart from the US in proportion to how far it went (words 1/3 ... military 1).
+        levels = co.respond(t, rows, shock, co.presence(self.posture, rows), us_level / MILITARY, self.response,
+                            judged)
         top = np.maximum(levels.max(axis=1, initial=0), us_level)
         self.max_response[rows] = np.maximum(self.max_response[rows], top)
 
