@@ -3,7 +3,8 @@
 Folder layout::
 
     manifest.json     provenance: scenario file hash, seed, block size, versions, command, timing
-    summary.json      probabilities with 95% Wilson intervals, quantiles, top contributors
+    summary.json      every declared outcome over its denominator, with simulation-noise intervals;
+                      survival curves, states, top contributors (:class:`~sim.results.summary.Summary`)
     scenario.json     the validated scenario (so figures and reports need nothing else)
     evidence.json     each parameter's value and facts or assumption; the cited facts and sources
     runs.parquet      one row per replication
@@ -23,7 +24,7 @@ import pandas as pd
 
 from ..scenario.schema import Scenario
 from . import storage
-from .summary import summarise
+from .summary import Summary, summarise
 
 
 @dataclass
@@ -39,22 +40,26 @@ class RunResult:
     meta: dict = field(default_factory=dict)  # scenario file, hash, coverage, timing
     #: Parameters with their facts/assumptions, cited facts and sources (None for a bare Scenario).
     evidence: dict | None = None
+    #: The summary read from a results folder (``load``); computed from the tables when None.
+    stored_summary: Summary | None = None
 
     @property
     def replications(self) -> int:
         return len(self.runs)
 
     @cached_property
-    def summary(self) -> dict:
-        out = summarise(self.runs, self.states, self.timeline_counts)
-        out.update({"scenario": self.scenario.id, "seed": self.seed, "block_size": self.block_size})
-        if "coverage" in self.meta:
-            out["evidence"] = self.meta["coverage"]
-        return out
+    def summary(self) -> Summary:
+        """Every declared outcome over its denominator, survival curves, states (see :class:`Summary`)."""
+        if self.stored_summary is not None:
+            return self.stored_summary
+        return summarise(self.runs, self.states, scenario=self.scenario.id, seed=self.seed,
+                         block_size=self.block_size, evidence=self.meta.get("coverage"))
 
     @property
     def timeline(self) -> pd.DataFrame:
-        """Share of replications by month with a ceasefire, ratified, deployed, violated, activated."""
+        """Per month, each timeline series over all replications: shares of replications for the
+        counts (ceasefire, guarantee_in_force, deployed, violated, activated, collapsed, probe,
+        limited, major), the mean troops for ``force_in_ukraine``."""
         shares = self.timeline_counts.copy()
         for col in shares.columns:
             if col not in ("month", "replications"):
@@ -85,7 +90,7 @@ class RunResult:
         storage.write_parquet(tmp / "runs.parquet", self.runs)
         storage.write_parquet(tmp / "states.parquet", self.states)
         storage.write_parquet(tmp / "timeline.parquet", self.timeline_counts)
-        storage.write_json(tmp / "summary.json", self.summary)
+        storage.write_json(tmp / "summary.json", self.summary.to_dict())
         storage.write_json(tmp / "scenario.json", self.scenario.model_dump(mode="json", by_alias=True))
         storage.write_json(tmp / "manifest.json", {**self.manifest(), "meta": self.meta})
         if self.evidence is not None:
@@ -110,4 +115,5 @@ def load(folder: str | Path) -> RunResult:
             json.loads((folder / "evidence.json").read_text(encoding="utf-8"))
             if (folder / "evidence.json").is_file() else None
         ),
+        stored_summary=Summary.from_dict(json.loads((folder / "summary.json").read_text(encoding="utf-8"))),
     )
