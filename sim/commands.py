@@ -13,22 +13,39 @@ from .evidence import load_scenario
 from .experiment.executors import default_workers, local_executor
 from .results import RunResult
 from .results.storage import ResultsExist, default_dir, staged_dir
-from .results.summary import PROBABILITIES
 from .scenario.yamlio import InputError, Problem
 
 RESULTS_ROOT = Path("results")
 
 
 def _pct(p: float | None) -> str:
-    return "   n/a" if p is None or p != p else f"{100 * p:5.1f}%"
+    return "n/a" if p is None or p != p else f"{100 * p:.1f}%"
 
 
-def _interval(d: dict) -> str:
-    return f"[{_pct(d['low']).strip()}, {_pct(d['high']).strip()}]" if d["n"] else ""
+def _outcome_line(e, width: int) -> list[str]:
+    """``label: estimate [low, high] (k/n denominator words)``; a level outcome gets a line per level."""
+    from .figures import labels as L
+
+    head = f"  {e.label + ':':<{width}} "
+    if e.kind == "share":
+        return [f"{head}{L.estimate_text(e)}  ({e.k:,}/{e.n:,} {e.denominator_label})"]
+    if e.kind == "rate":
+        return [f"{head}{L.estimate_text(e)}  ({e.events:,} in {e.exposure_years:,.0f} ceasefire-years, "
+                f"{e.n:,} {e.denominator_label})"]
+    if e.kind == "quantity":
+        median = L.number(e.quantiles["q50"], e.outcome.unit)
+        return [f"{head}{L.estimate_text(e)}, median {median}  ({e.n:,} {e.denominator_label})"]
+    lines = [f"{head}({e.n:,} {e.denominator_label})"]
+    for level, s in e.levels.items():
+        lines.append(f"      {level:<12}{_pct(s.p):>7} [{_pct(s.noise.low)}, {_pct(s.noise.high)}]  ({s.k:,}/{e.n:,})")
+    return lines
 
 
 def format_summary(result: RunResult, names: dict | None = None) -> str:
-    """The summary as a plain-text table for the terminal."""
+    """The summary as plain text for the terminal: the key outcomes, the force quantiles and the top
+    contributors.  Labels and denominators are the outcomes' declarations."""
+    from .figures import labels as L
+
     s = result.summary
     sc = result.scenario
     names = names or {st.id: st.name for st in sc.states}
@@ -45,36 +62,33 @@ def format_summary(result: RunResult, names: dict | None = None) -> str:
             f"evidence: {c['cited']}/{c['cited'] + c['assumed']} parameters cite facts, "
             f"{c['assumed']} assumptions, {c['defaults']} defaults"
         )
-    width = max(len(v) for v in PROBABILITIES.values()) + 2
-    lines += ["", f"{'Outcome':<{width}}{'P':>7}   95% interval"]
-    for key, label in PROBABILITIES.items():
-        d = s["probabilities"][key]
-        lines.append(f"{label:<{width}}{_pct(d['p']):>7}   {_interval(d)}")
-    for key, label in (("held_given_ceasefire", "held, given a ceasefire"),
-                       ("activated_given_attributed", "activated, given an attributed violation")):
-        cond = s["conditional"][key]
-        lines.append(f"{label:<{width}}{_pct(cond['p']):>7}   {_interval(cond)}  (of {cond['n']:,})")
-    q = s["force_in_ukraine_given_ceasefire"]
-    qn = s["force_nearby_given_ceasefire"]
+    key = [e for e in s.outcomes.values() if e.outcome.key]
+    width = max(len(e.label) for e in key) + 1
+    lines += ["", f"Key outcomes: estimate [{L.NOISE_INTERVAL}] (count/replications it is a share of)"]
+    for e in key:
+        lines += _outcome_line(e, width)
+    lines.append(f"  (intervals cover simulation noise only, not doubts about the scenario's assumptions; "
+                 f"all {len(s.outcomes)} outcomes are in summary.json and the report)")
+
     th = sc.thresholds
+    force = [s[name] for name in ("force_in_ukraine", "force_nearby")]
     lines += [
         "",
-        "Troops, given a ceasefire        5%      25%      50%      75%      95%",
-        "in Ukraine              " + "".join(f"{_troops(q[k]):>9}" for k in q),
-        "next to Ukraine (NATO)  " + "".join(f"{_troops(qn[k]):>9}" for k in qn),
-        f"(minimum effective {th.minimum_effective_force:,.0f}; target {th.target_force:,.0f})",
-        "",
-        f"Expected troop contributors: {s['troop_contributors']['mean']:.2f} "
-        f"[{s['troop_contributors']['low']:.2f}, {s['troop_contributors']['high']:.2f}]",
-        "US backstop realised: " + ", ".join(f"{k} {_pct(v).strip()}" for k, v in s["us_backstop"].items() if v > 0),
+        f"Troops over the {force[0].n:,} {force[0].denominator_label}".ljust(54)
+        + "".join(f"{q[1:].lstrip('0') + '%':>9}" for q in force[0].quantiles),
     ]
-    if s["top_contributors"]:
-        lines += ["", "Top contributors by expected troops (all replications)"]
-        for row in s["top_contributors"]:
+    for e in force:
+        lines.append(f"  {e.label:<52}" + "".join(f"{L.troops(v):>9}" for v in e.quantiles.values()))
+    lines.append(f"  (minimum effective {th.minimum_effective_force:,.0f}; target {th.target_force:,.0f})")
+    lines += ["", "US backstop realised: " + ", ".join(f"{k} {_pct(v)}" for k, v in s.us_backstop.items() if v > 0)
+              + " of all replications"]
+    if s.top_contributors:
+        lines += ["", f"Top contributors by expected troops (mean over all replications [{L.NOISE_INTERVAL}])"]
+        for row in s.top_contributors:
             lines.append(
-                f"  {row['state']} {names.get(row['state'], ''):<16} {row['expected_troops']:>9,.0f}"
-                f"  [{row['expected_troops_low']:,.0f}, {row['expected_troops_high']:,.0f}]"
-                f"   deploys {_pct(row['p_deploys']).strip()}"
+                f"  {row.state} {names.get(row.state, ''):<16} {row.expected_troops:>9,.0f}"
+                f"  [{row.expected_troops_low:,.0f}, {row.expected_troops_high:,.0f}]"
+                f"   deploys {_pct(row.p_deploys)}, ratifies {_pct(row.p_ratified)}, withdraws {_pct(row.p_withdrew)}"
             )
     return "\n".join(lines)
 
@@ -83,10 +97,6 @@ def _refuse_existing(out: Path) -> None:
     """Results are never overwritten: say so before any work is done."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError([Problem(str(out), None, "--out", "already exists and is not empty; results are never overwritten")])
-
-
-def _troops(x: float) -> str:
-    return "n/a" if x != x else f"{x:,.0f}"
 
 
 def cmd_run(args) -> int:

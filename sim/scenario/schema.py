@@ -310,26 +310,41 @@ class Acceptance(Evidence):
 
 
 class Rung(Evidence):
-    """One rung of Russia's escalation ladder."""
+    """One rung of Russia's escalation ladder (defaults: a limited violation)."""
 
-    gain: NonNegative = Field(description="Gain of the action, in units of the largest expected cost (see ODD).")
-    severity: NonNegative = Field(description="Scale of the cost the action risks, relative to a limited violation.")
+    gain: NonNegative = Field(
+        1.0, description="Gain of the action: it is worth gain × E, E ~ Exp(1) the month's opportunity, against "
+        "its perceived cost (ODD §7.6)."
+    )
+    severity: NonNegative = Field(1.5, description="Scale of the cost the action risks (multiplies the perceived cost).")
     visibility: NonNegative = Field(
-        description="How visible it is: P(detected) = 1 − (1 − detection)^visibility, likewise attribution "
-        "(1 = as the monitoring system's base; below 1 grey-zone; large = unmistakable)."
+        1.0, description="How visible it is: P(detected) = 1 − (1 − detection)^visibility, likewise attribution "
+        "(1 = the monitoring system's base; below 1 grey-zone; large = unmistakable)."
     )
 
 
-def _rung(gain: float, severity: float, visibility: float):
-    return Field(default_factory=lambda: Rung(gain=gain, severity=severity, visibility=visibility))
+class Probe(Rung):
+    """A grey-zone probe: small gain, small risk, hard to see and to attribute."""
+
+    gain: NonNegative = 0.25
+    severity: NonNegative = 0.25
+    visibility: NonNegative = 0.3
+
+
+class Major(Rung):
+    """A major offensive: a large gain, a very large risk, unmistakable."""
+
+    gain: NonNegative = 4.0
+    severity: NonNegative = 25.0
+    visibility: NonNegative = 20.0
 
 
 class Ladder(Evidence):
     """Russia's escalation ladder after a ceasefire (comply is the rung below these)."""
 
-    probe: Rung = _rung(0.25, 0.25, 0.3)
-    limited: Rung = _rung(1.0, 1.5, 1.0)
-    major: Rung = _rung(4.0, 25.0, 20.0)
+    probe: Probe = Field(default_factory=Probe)
+    limited: Rung = Field(default_factory=Rung)
+    major: Major = Field(default_factory=Major)
 
 
 class Belief(Evidence):
