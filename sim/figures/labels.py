@@ -1,7 +1,8 @@
 """Words and numbers for people: shares with intervals, troop counts, parameter and outcome names.
 
-Shared by the figures and the HTML report so that one number reads the same
-everywhere.
+Shared by the figures, the HTML report and the terminal so that one number
+reads the same everywhere.  Outcome labels, units and denominators are the
+declarations of :mod:`sim.model.outcomes`, never retyped here.
 """
 
 from __future__ import annotations
@@ -10,17 +11,29 @@ import datetime as dt
 import math
 import typing
 
-from ..results.summary import PROBABILITIES
+from ..model.outcomes import BY_NAME, DENOMINATORS
 from ..scenario import schema
 
 #: The US backstop scale in its order (sweep axes and conditions are sorted by it).
 LEVELS = tuple(schema.Level.names())
 
-#: Plain-words names of outcomes: the summary's labels (one name per concept),
-#: without the "test outcome:" prefix that only the terminal table needs.
-OUTCOME_NAMES = {
-    **{name: label.removeprefix("test outcome: ") for name, label in PROBABILITIES.items()},
-    "activated_given_attributed": "guarantee activated, given an attributed violation",
+#: What every interval shown today covers (the spread across assumptions will have its own words).
+NOISE_INTERVAL = "95% simulation-noise interval"
+
+#: Labels of the model's per-month series (the timeline), which are states of the month
+#: rather than outcomes over the horizon: "ceasefire in force this month" is not the
+#: outcome "ceasefire within the horizon", so they are not the outcome declarations.
+TIMELINE_LABELS = {
+    "ceasefire": "Ceasefire in force",
+    "guarantee_in_force": "Guarantee in force, in a ceasefire",
+    "deployed": "Any foreign troops in Ukraine",
+    "violated": "Violated (so far)",
+    "activated": "Activated (so far)",
+    "collapsed": "Collapsed (so far)",
+    "probe": "Grey-zone probes",
+    "limited": "Limited violations",
+    "major": "Major offensives",
+    "force_in_ukraine": "Force in Ukraine",
 }
 
 
@@ -43,7 +56,8 @@ def pct(p: float | None, decimals: int = 0) -> str:
 
 
 def share_with_interval(p: float | None, low: float | None, high: float | None, of: str | None = None) -> str:
-    """``34% (95% interval 32–36%)``, or with ``of``: ``34% of replications (95% interval 32–36%)``.
+    """``34% (95% simulation-noise interval 32–36%)``, or with ``of``:
+    ``34% of replications (95% simulation-noise interval 32–36%)``.
 
     Decimals follow the interval's width.
     """
@@ -53,12 +67,63 @@ def share_with_interval(p: float | None, low: float | None, high: float | None, 
     head = pct(p, d) if of is None else f"{pct(p, d)} of {of}"
     if is_missing(low) or is_missing(high):
         return head
-    return f"{head} (95% interval {100 * low:.{d}f}–{100 * high:.{d}f}%)"
+    return f"{head} ({NOISE_INTERVAL} {100 * low:.{d}f}–{100 * high:.{d}f}%)"
 
 
 def share_phrase(p: float | None, low: float | None, high: float | None, of: str = "replications") -> str:
-    """``35% of replications (95% interval 34–36%)`` — for sentences."""
+    """``35% of replications (95% simulation-noise interval 34–36%)`` — for sentences."""
     return share_with_interval(p, low, high, of=of)
+
+
+def number(x: float | None, unit: str) -> str:
+    """A value in an outcome's declared unit, without the unit: ``34.5%``, ``12,012``, ``0.37``."""
+    if is_missing(x):
+        return "n/a"
+    if unit == "share":
+        return pct(x, 1)
+    if unit == "troops":
+        return troops(x)
+    if unit == "billion USD":
+        return f"{x:,.1f}"
+    if unit in ("months", "states"):
+        return f"{x:,.1f}"
+    return f"{x:,.2f}"
+
+
+def unit_words(unit: str) -> str:
+    """The unit as it follows a number: nothing for shares and levels (they are percentages)."""
+    return "" if unit in ("share", "level") else unit
+
+
+def estimate_text(e) -> str:
+    """An estimate with its simulation-noise interval in its unit: ``71.4% [69.4%, 73.3%]``,
+    ``0.37 [0.36, 0.38] per ceasefire-year``, ``mean 12,012 [11,838, 12,186] troops``."""
+    unit = e.outcome.unit
+    body = f"{number(e.value, unit)} [{number(e.noise.low, unit)}, {number(e.noise.high, unit)}]"
+    if e.kind == "quantity":
+        body = "mean " + body
+    words = unit_words(unit)
+    return f"{body} {words}" if words else body
+
+
+def estimate_phrase(e, decimals: int | None = None) -> str:
+    """An estimate for sentences, with its denominator in words:
+    ``71% of the 2,000 replications with a ceasefire (95% simulation-noise interval 69–73%)``."""
+    of = f"the {e.n:,} {e.denominator_label}"
+    if e.kind == "share":
+        return share_with_interval(e.p, e.noise.low, e.noise.high, of=of)
+    unit = e.outcome.unit
+    words = unit_words(unit)
+    value = f"{number(e.value, unit)}{' ' + words if words else ''}"
+    if e.kind == "quantity":
+        value = f"a mean of {value}"
+    return (f"{value} over {of} ({NOISE_INTERVAL} {number(e.noise.low, unit)}–"
+            f"{number(e.noise.high, unit)})")
+
+
+def denominator_words(name: str) -> str:
+    """A declared denominator in words, e.g. ``replications with a ceasefire``."""
+    return DENOMINATORS[name]
 
 
 def short_interval(p: float | None, low: float | None, high: float | None) -> str:
@@ -198,4 +263,6 @@ def parameter_label(path: str) -> str:
 
 
 def outcome_label(name: str) -> str:
-    return OUTCOME_NAMES.get(name, name.replace("_", " "))
+    """The declared label of an outcome (:mod:`sim.model.outcomes`); other names as words."""
+    o = BY_NAME.get(name)
+    return o.label if o is not None else name.replace("_", " ")
