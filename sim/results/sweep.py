@@ -30,9 +30,9 @@ from tqdm import tqdm
 from ..experiment.blocks import plan as plan_blocks
 from ..experiment.design import SweepPlan
 from ..experiment.units import Unit, UnitFailure, run_units
-from ..model import TEST_OUTCOMES
+from ..model.outcomes import BY_NAME, OUTCOMES
 from . import storage
-from .summary import PROBABILITIES, outcome_counts, proportion, quantiles
+from .summary import columns_for, estimate_outcomes, wide_row
 
 
 class SweepFolderError(Exception):
@@ -96,27 +96,21 @@ def prepare(plan: SweepPlan, folder: Path, resume: bool) -> None:
 
 
 def point_row(plan: SweepPlan, point: int, runs: pd.DataFrame, expected: int) -> dict:
-    """One row of the points table: parameters, probabilities with 95% intervals, quantiles."""
+    """One row of the points table: the point's parameters, then every declared outcome over its
+    denominator (:func:`~sim.results.summary.wide_row`: ``<name>``, ``_low``, ``_high`` and ``_n``
+    for shares and rates; ``_mean``, quantiles and ``_n`` for quantities; a share per level)."""
     row: dict = {"point": point}
     row.update(plan.points[point])
     n = len(runs)
     row["replications"] = n
     row["complete"] = n == expected
     if n:
-        counts = outcome_counts(runs)
-        for name in PROBABILITIES:
-            d = proportion(counts[name], n)
-            row[name], row[f"{name}_low"], row[f"{name}_high"] = d["p"], d["low"], d["high"]
-        d = proportion(counts["activated"], counts["attributed"])
-        row["activated_given_attributed"] = d["p"]
-        row["activated_given_attributed_low"], row["activated_given_attributed_high"] = d["low"], d["high"]
-        for key, value in quantiles(runs.loc[runs["ceasefire"], "force_in_ukraine"]).items():
-            row[f"force_in_ukraine_{key}"] = value
+        row.update(wide_row(estimate_outcomes(runs)))
     return row
 
 
-#: The columns a point's row is computed from (reading only these halves the time).
-POINT_COLUMNS = sorted({*PROBABILITIES, "ceasefire", "force_in_ukraine", "test_outcome"} - set(TEST_OUTCOMES))
+#: The runs columns a point's row is computed from (reading only these halves the time).
+POINT_COLUMNS = columns_for(OUTCOMES)
 
 
 def build_points(plan: SweepPlan, folder: Path) -> pd.DataFrame:
@@ -191,17 +185,25 @@ def run_sweep(
     return outcome
 
 
+#: Outcomes shown in the terminal after a sweep (all are in points.csv).
+SHOWN = ("force_ge_minimum", "violations_per_year", "activated")
+
+
 def format_points(points: pd.DataFrame, parameters: list[str], limit: int = 20) -> str:
-    """A short text table of the points for the terminal."""
-    cols = [*parameters, "replications", "force_ge_minimum", "activated_given_attributed", "force_in_ukraine_q50"]
-    cols = [c for c in cols if c in points.columns]
-    shown = points[cols].head(limit).copy()
-    for c in ("force_ge_minimum", "activated_given_attributed"):
-        if c in shown:
-            shown[c] = shown[c].map(lambda v: "n/a" if v != v else f"{100 * v:.1f}%")
-    if "force_in_ukraine_q50" in shown:
-        shown["force_in_ukraine_q50"] = shown["force_in_ukraine_q50"].map(lambda v: "n/a" if v != v else f"{v:,.0f}")
-    text = shown.to_string(index=False)
+    """A short text table of the points for the terminal: the parameters, then a few outcomes, each
+    with its denominator's count (n); the labels are listed under the table."""
+    shown = [name for name in SHOWN if name in points.columns]
+    table = points[[c for c in [*parameters, "replications"] if c in points.columns]].head(limit).copy()
+    for i, name in enumerate(shown, 1):
+        kind = BY_NAME[name].kind
+        value = points[name].head(limit)
+        n = points[f"{name}_n"].head(limit)
+        fmt = (lambda v: f"{100 * v:.1f}%") if kind == "share" else (lambda v: f"{v:.2f}")
+        table[f"({i})"] = [f"{'n/a' if v != v else fmt(v)} of {k:,.0f}" for v, k in zip(value, n)]
+    text = table.to_string(index=False)
     if len(points) > limit:
         text += f"\n... {len(points) - limit} more points in points.csv"
+    for i, name in enumerate(shown, 1):
+        o = BY_NAME[name]
+        text += f"\n({i}) {o.label}, of n {o.denominator_label}"
     return text
