@@ -4,6 +4,8 @@ Python API for notebooks::
 
     import sim
     loaded = sim.load_scenario("scenarios/paris.yaml")
+    # or with parameters set by path, as `--set` does:
+    # sim.load_scenario("scenarios/paris.yaml", overrides={"united_states.honour": 0.8})
     result = sim.run(loaded, replications=2000, seed=1)
     result.summary, result.runs, result.states, result.timeline
     result.save("results/paris/my-run")

@@ -22,7 +22,8 @@ def run(
 ) -> RunResult:
     """Run a scenario in memory; writes nothing to disk (see ``RunResult.save``).
 
-    ``scenario`` may be a path, a loaded scenario or a validated ``Scenario``.
+    ``scenario`` may be a path, a loaded scenario or a validated ``Scenario``;
+    to change parameters, load it with ``sim.load_scenario(path, overrides={...})``.
     Defaults come from the scenario's ``run`` block.  ``executor`` is any
     ``concurrent.futures.Executor``; results do not depend on it.
     """
@@ -37,6 +38,8 @@ def run(
             "scenario_sha256": scenario.file_hash,
             "coverage": scenario.coverage.as_dict(),
         }
+        if scenario.overrides:
+            meta["overrides"] = [o.record() for o in scenario.overrides]
         evidence = evidence_record(scenario.scenario, scenario.register)
         scenario = scenario.scenario
     replications = scenario.run.replications if replications is None else int(replications)

@@ -36,6 +36,15 @@ def _positive(text: str) -> int:
     return value
 
 
+def _add_set(parser: argparse.ArgumentParser) -> None:
+    # Kept as text: sim.scenario.overrides parses every --set at once, so all mistakes are listed.
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="PATH=VALUE", dest="overrides",
+        help="set a scenario parameter (repeatable; VALUE is YAML): united_states.honour=0.8, "
+        "'states.*.resolve=0.9', 'package.monitoring.attribution={dist: uniform, low: 0.3, high: 0.6}'",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="sim", description="Scenario simulator for security guarantees for Ukraine.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -52,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/<id>/<run-id>/)")
     r.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
+    _add_set(r)
 
     s = sub.add_parser("sweep", help="run a parameter sweep (resumable; local cores or a Dask cluster)")
     s.add_argument("file", type=Path, metavar="SWEEP")
@@ -71,12 +81,14 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, metavar="S", help="seed for every scenario (default: the first's)")
     c.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/compare/<run-id>/)")
     c.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
+    _add_set(c)
 
     rp = sub.add_parser("report", help="write a self-contained HTML report of a scenario or a results folder")
     rp.add_argument("source", type=Path, metavar="FILE|RESULTS_DIR")
     rp.add_argument("--replications", type=_positive, metavar="N", help="when running a scenario file")
     rp.add_argument("--seed", type=int, metavar="S", help="when running a scenario file")
     rp.add_argument("--out", type=Path, metavar="DIR", help="where to write (default: the results folder)")
+    _add_set(rp)
     return p
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 from . import api
-from .evidence import load_scenario
+from .evidence import LoadedScenario, load_scenario
 from .experiment.executors import default_workers, local_executor
 from .results import RunResult
 from .results.storage import ResultsExist, default_dir, staged_dir
+from .scenario.overrides import parse_sets
 from .scenario.yamlio import InputError, Problem
 
 RESULTS_ROOT = Path("results")
@@ -62,6 +63,8 @@ def format_summary(result: RunResult, names: dict | None = None) -> str:
             f"evidence: {c['cited']}/{c['cited'] + c['assumed']} parameters cite facts, "
             f"{c['assumed']} assumptions, {c['defaults']} defaults"
         )
+    if result.meta.get("overrides"):
+        lines.append("set: " + "; ".join(o["set"] for o in result.meta["overrides"]))
     key = [e for e in s.outcomes.values() if e.outcome.key]
     width = max(len(e.label) for e in key) + 1
     lines += ["", f"Key outcomes: estimate [{L.NOISE_INTERVAL}] (count/replications it is a share of)"]
@@ -99,8 +102,13 @@ def _refuse_existing(out: Path) -> None:
         raise InputError([Problem(str(out), None, "--out", "already exists and is not empty; results are never overwritten")])
 
 
+def _load(path: Path, args) -> LoadedScenario:
+    """A scenario file with the command's ``--set`` overrides applied and validated."""
+    return load_scenario(path, overrides=parse_sets(args.overrides))
+
+
 def cmd_run(args) -> int:
-    loaded = load_scenario(args.file)
+    loaded = _load(args.file, args)
     sc = loaded.scenario
     seed = sc.run.seed if args.seed is None else args.seed
     out = args.out or default_dir(RESULTS_ROOT, sc.id, seed)
@@ -212,11 +220,14 @@ def cmd_compare(args) -> int:
     from .results.compare import comparison_table, format_comparison
 
     problems, loaded = [], []
+    overrides = parse_sets(args.overrides)  # the same for every scenario
     for path in args.files:
         try:
-            loaded.append(load_scenario(path))
+            loaded.append(load_scenario(path, overrides=overrides))
         except InputError as exc:
-            problems.extend(exc.problems)
+            for p in exc.problems:  # say which scenario a --set does not fit
+                p = Problem(f"{path}: {p.file}", p.line, p.path, p.message) if p.file.startswith("--set") else p
+                problems.append(p)
     if problems:
         raise InputError(problems)
     ids = [l.scenario.id for l in loaded]
@@ -255,6 +266,9 @@ def cmd_report(args) -> int:
 
     source = args.source
     if source.is_dir():
+        if args.overrides:
+            raise InputError([Problem(f"--set {args.overrides[0]}", None, "",
+                                      "applies to a scenario file, not to stored results; run the file instead")])
         if not (source / "runs.parquet").is_file():
             raise InputError([Problem(str(source), None, "", "not a run's results folder (no runs.parquet)")])
         result = load(source)
@@ -263,7 +277,7 @@ def cmd_report(args) -> int:
         target = (args.out or source) / "report.html"
         path = write_report(result, target, figures or None)
     else:
-        loaded = load_scenario(source)
+        loaded = _load(source, args)
         sc = loaded.scenario
         seed = sc.run.seed if args.seed is None else args.seed
         out = args.out or default_dir(RESULTS_ROOT, sc.id, seed)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import Any, Iterable, Iterator, Literal, Mapping
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from .scenario import params, schema
+from .scenario import overrides as overrides_, params, schema
 from .scenario.load import Located, load as load_file, validation_problems
 from .scenario.yamlio import InputError, Problem, format_path, read_yaml
 
@@ -318,6 +318,8 @@ class LoadedScenario:
     path: Path
     located: Located
     register: Register
+    #: Parameters set by path on top of the file (``--set``), in the order applied.
+    overrides: list[overrides_.Override] = field(default_factory=list)
     coverage: Coverage = field(init=False)
 
     def __post_init__(self):
@@ -328,8 +330,18 @@ class LoadedScenario:
         return self.located.text_hash
 
 
-def load_scenario(path: str | Path, register: Register | None = None) -> LoadedScenario:
+def load_scenario(
+    path: str | Path,
+    register: Register | None = None,
+    overrides: Mapping[str, Any] | Iterable[overrides_.Override] | None = None,
+) -> LoadedScenario:
     """Load, validate and evidence-check a scenario file.
+
+    ``overrides`` sets parameters by dotted path on top of the file, as
+    ``--set`` does: ``{"united_states.honour": 0.8, "states.*.resolve": 0.9,
+    "package.monitoring.attribution": {"dist": "uniform", "low": 0.3, "high": 0.6}}``
+    (values as YAML would read them; see :mod:`sim.scenario.overrides`).  The
+    overridden scenario is validated and evidence-checked like a file.
 
     Raises :class:`~sim.scenario.yamlio.InputError` listing every problem.
     """
@@ -339,4 +351,10 @@ def load_scenario(path: str | Path, register: Register | None = None) -> LoadedS
     problems = check(scenario, located, register)
     if problems:
         raise InputError(problems)
-    return LoadedScenario(scenario, path, located, register)
+    if not overrides:
+        return LoadedScenario(scenario, path, located, register)
+    applied = overrides_.apply(located, overrides_.from_mapping(overrides))
+    problems = check(applied.scenario, applied.located, register)
+    if problems:
+        raise InputError(applied.blame(problems))
+    return LoadedScenario(applied.scenario, path, applied.located, register, applied.overrides)

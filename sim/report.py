@@ -396,6 +396,8 @@ def _reproduce_section(result: RunResult, manifest: dict | None) -> str:
     sc = result.scenario
     command = (f"python -m sim run {shlex.quote(_scenario_file(result))} "
                f"--replications {result.replications} --seed {result.seed}")
+    for o in result.meta.get("overrides") or []:
+        command += f" --set {shlex.quote(o['set'])}"
     recorded = manifest.get("versions") or result.meta.get("versions")
     if recorded:
         vnote = "Versions recorded with the run:"

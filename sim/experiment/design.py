@@ -1,7 +1,8 @@
 """Sweep files and experiment designs: which scenario points a sweep runs.
 
 A sweep file names a base scenario, the parameters to vary (by dotted path,
-states addressed by id: ``states.DEU.troops.willingness``), a design and the
+states addressed by id: ``states.DEU.troops.willingness``, all at once:
+``states.*.resolve``; see :mod:`sim.scenario.overrides`), a design and the
 replications per point::
 
     scenario: ../scenarios/paris.yaml
@@ -37,11 +38,12 @@ from pydantic import Discriminator, Field, Tag, ValidationError, model_validator
 from ..evidence import LoadedScenario, load_scenario
 from ..scenario import schema
 from ..scenario.load import Located, validation_problems
+from ..scenario.overrides import PathError, set_path
 from ..scenario.params import Strict
 from ..scenario.yamlio import InputError, Problem, read_yaml
 from ..model.streams import name_words
 
-PATH = r"^[a-z_]+(\.[A-Za-z0-9_]+)+$"
+PATH = r"^[a-z_]+(\.([A-Za-z0-9_]+|\*))+$"  # states.*.x: every state
 
 
 class Range(Strict):
@@ -224,32 +226,6 @@ def design_points(sweep: Sweep, seed: int) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- points
 
 
-def _set(data: dict, path: str, value: Any, sweep_id: str) -> None:
-    """Set a dotted path in raw scenario data; ``states.<ID>`` finds the state by id."""
-    parts = path.split(".")
-    node: Any = data
-    i = 0
-    while i < len(parts) - 1:
-        part = parts[i]
-        if part == "states" and node is data:
-            sid = parts[i + 1]
-            match = [s for s in data.get("states", []) if isinstance(s, dict) and s.get("id") == sid]
-            if not match:
-                raise KeyError(f"the scenario has no state '{sid}'")
-            node = match[0]
-            i += 2
-            continue
-        node = node.setdefault(part, {})
-        if not isinstance(node, dict):
-            raise KeyError(f"'{part}' is not a block of the scenario")
-        i += 1
-    leaf = parts[-1]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        node[leaf] = {"value": float(value), "assumption": f"varied by sweep {sweep_id}"}
-    else:
-        node[leaf] = value
-
-
 def _fingerprint(raw: dict, base: LoadedScenario, replications: int, block_size: int, seed: int) -> str:
     doc = {
         "sweep": raw,
@@ -290,8 +266,8 @@ def load_sweep(path: str | Path, replications: int | None = None) -> SweepPlan:
         bad = False
         for name, value in values.items():
             try:
-                _set(data, name, value, sweep.id)
-            except KeyError as exc:
+                set_path(data, name, value, f"varied by sweep {sweep.id}")
+            except PathError as exc:
                 problems.append(located.problem(("parameters", name), str(exc.args[0])))
                 bad = True
         if bad:

@@ -77,6 +77,8 @@ class RunResult:
             block_size=self.block_size,
             horizon_months=self.scenario.run.horizon_months,
             timing=self.meta.get("timing"),
+            # parameters set by path on top of the scenario file (--set); scenario.json has them applied
+            **({"overrides": self.meta["overrides"]} if self.meta.get("overrides") else {}),
         )
 
     def save(self, folder: str | Path) -> Path:
