@@ -228,7 +228,8 @@ class Coalition(mesa.Agent):
         lead_new = new & self.lead
         going = started | lead_new
         lead_going = np.where(self.lead & going, self.target, 0.0).sum(axis=1)
-        share = np.divide(lead_going, self.planned_leads, out=np.ones_like(lead_going), where=self.planned_leads > 0)
+        # Leads that plan no troops give a follower nothing to follow (share 0).
+        share = np.divide(lead_going, self.planned_leads, out=np.zeros_like(lead_going), where=self.planned_leads > 0)
         waits = share[:, None] >= self.after_leads
         follower_new = new & ~self.lead & ~self.fill_gap & waits
         going |= follower_new
@@ -492,8 +493,8 @@ class Ukraine(mesa.Agent):
         self.strength = np.clip(draw("ukraine.army_strength", spec.army_strength), 0.0, 1.0)
         pledged = draw("package.military_support.aid_usd_bn_per_year", pkg.military_support.aid_usd_bn_per_year)
         equipment = draw("capability.offers.equipment", offers.equipment)
-        #: Aid pledged (billions of USD per year), raised by equipment offers.
-        self.pledged = pledged * (1.0 + equipment * offer_counts["equipment"])
+        #: Aid pledged (billions of USD per year), raised by equipment offers (at most doubled).
+        self.pledged = pledged * (2.0 - (1.0 - equipment) ** offer_counts["equipment"])
         self.capacity = draw("ukraine.industry_capacity_usd_bn_per_year", spec.industry_capacity_usd_bn_per_year)
         growth = (
             draw("package.long_term_cooperation.industry_growth_per_year",
@@ -504,7 +505,9 @@ class Ukraine(mesa.Agent):
         self.capacity_growth = (1.0 + growth) ** (1.0 / 12.0)
         self.need = draw("ukraine.aid_need_usd_bn_per_year", spec.aid_need_usd_bn_per_year)
         training = draw("capability.offers.training", offers.training)
-        self.growth = draw("ukraine.growth_per_month", spec.growth_per_month) * (1.0 + training * offer_counts["training"])
+        # Training raises the growth rate, at most doubling it however many states offer it.
+        self.growth = draw("ukraine.growth_per_month", spec.growth_per_month) * (
+            2.0 - (1.0 - training) ** offer_counts["training"])
         self.erosion = draw("ukraine.erosion_per_month", spec.erosion_per_month)
         self.delivered_total = np.zeros(model.replications)  # billions of USD over the run
 

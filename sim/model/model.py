@@ -193,7 +193,6 @@ class GuaranteeModel(mesa.Model):
         co.vote_mandates(t, self.ceasefire_month)
         ramp_factor = np.where(us.enabling, us.ramp_factor, 1.0) * self.offer_ramp
         co.deploy(t, self.ceasefire_month, self.collapsed, us.level, ramp_factor, self.target_force)
-        co.erode_support()
         self.ukraine.build_army()
 
         troops = co.troops
@@ -205,6 +204,8 @@ class GuaranteeModel(mesa.Model):
         since = t - self.ceasefire_month.astype(np.int64)
         for j, w in enumerate(WINDOWS):
             self.at_window[:, j] = np.where(since == w, force_in_ukraine, self.at_window[:, j])
+        # Support erodes with this month's deployment; a withdrawal takes effect from next month's tally.
+        co.erode_support()
 
         # What Russia sees and weighs; the ratified share changes only in months with votes.
         if voted or t == 1:

@@ -447,8 +447,14 @@ class OfferEffects(Evidence):
     intelligence: Share = Field(0.05, description="Share of missed detections and attributions one ISR offer recovers.")
     air_policing: Share = Field(0.1, description="Share of an incident's blow to support that air policing averts.")
     maritime: Share = Field(0.05, description="Share of missed detections maritime patrols recover.")
-    training: Share = Field(0.1, description="Relative rise in the army's monthly growth per training offer.")
-    equipment: Share = Field(0.1, description="Relative rise in delivered aid per equipment offer.")
+    training: Share = Field(
+        0.1, description="Share of the remaining headroom each training offer adds to the army's monthly growth "
+        "(n offers: growth × (2 − (1 − x)^n), at most doubled)."
+    )
+    equipment: Share = Field(
+        0.1, description="Likewise for the aid pledged: each equipment offer adds this share of the remaining headroom "
+        "(at most doubled)."
+    )
     logistics: Share = Field(0.05, description="Share of the ramp's months that logistics or basing saves.")
 
 
