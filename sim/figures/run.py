@@ -1,8 +1,11 @@
-"""Figures of one run: force size, troops by state, the outcome funnel, the timeline.
+"""Figures of one run: force size, troops by state, the outcome funnel, the timeline, survival.
 
 Each function reads a :class:`~sim.results.RunResult` (in memory or loaded
 from a results folder) and returns a :class:`matplotlib.figure.Figure`; none
-touches pyplot's global state, so they are safe under any backend.
+touches pyplot's global state, so they are safe under any backend.  Numbers
+come from the run's :class:`~sim.results.summary.Summary`, outcome labels and
+denominators from their declarations (:mod:`sim.model.outcomes`); every
+interval drawn is a 95% simulation-noise interval.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from .. import __version__
+from ..model.outcomes import BY_NAME, DENOMINATORS
 from ..results import RunResult
-from ..results.summary import wilson
+from ..results.summary import share_estimate
 from . import labels as L
 from . import style as S
 from .save import save_figure
@@ -45,34 +49,36 @@ def _nice_width(span: float, bins: int = 30) -> float:
 
 
 def force_distribution(result: RunResult) -> Figure:
-    """Histogram of the peak force in Ukraine (troops) in replications with a ceasefire.
+    """Histogram of the peak force in Ukraine (troops) over its denominator (replications with a ceasefire).
 
     Replications with no troops in Ukraine at all get their own hatched bar
     left of the axis, so the share at zero is shown rather than hidden in the
     first bin.  Bars at or above the scenario's minimum effective size are
     dark, the rest light; the minimum and the target are marked and labelled.
-    The subtitle gives P(force ≥ minimum | ceasefire) with its 95% Wilson
-    interval (and the unconditional probability when not every replication
-    has a ceasefire).
+    The subtitle gives the summary's shares at or above the minimum and the
+    target, with their simulation-noise intervals.
     """
     with S.house_style():
         sc = result.scenario
         runs = result.runs
+        summary = result.summary
+        force = BY_NAME["force_in_ukraine"]
+        at_min, at_target = summary["force_ge_minimum"], summary["force_ge_target"]
         minimum = float(sc.thresholds.minimum_effective_force)
         target = float(sc.thresholds.target_force)
-        given = runs.loc[runs["ceasefire"], "force_in_ukraine"].to_numpy(dtype=float)
-        n, total = len(given), len(runs)
+        from ..results.summary import denominator
+
+        given = runs.loc[denominator(runs, force.denominator), force.source].to_numpy(dtype=float)
+        n = len(given)
 
         fig = S.new_figure(8.5, 5.4)
         ax = fig.add_subplot()
         if n == 0:
-            S.no_data(ax, "No replication reached a ceasefire, so no force was deployed.")
+            S.no_data(ax, f"No {force.denominator_label}, so no force was deployed.")
             S.frame(fig, "Force in Ukraine: no ceasefire in any replication", None, run_footer(result))
             return fig
 
-        k_min = int((given >= minimum).sum())
-        p_min, lo_min, hi_min = wilson(k_min, n)
-        p_tgt, lo_tgt, hi_tgt = wilson(int((given >= target).sum()), n)
+        p_min, lo_min, hi_min = at_min.p, at_min.noise.low, at_min.noise.high
         zero = given <= 0
         share_zero = zero.mean()
         positive = given[~zero]
@@ -124,21 +130,15 @@ def force_distribution(result: RunResult) -> Figure:
         ax.set_xticks([zx, *ticks], ["none", *[L.troops(t) for t in ticks]])
         ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= min(100, top)])
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-        ax.set_xlabel("Peak force in Ukraine (troops)")
-        ax.set_ylabel(f"Share of the {n:,} replications with a ceasefire")
+        ax.set_xlabel(f"{force.label} ({force.unit})")
+        ax.set_ylabel(f"Share of the {n:,} {force.denominator_label}")
 
-        cond = "" if n == total else f" of the {n:,} replications with a ceasefire ({L.pct(n / total)} of all)"
         sub = (
-            f"Given a ceasefire, the force reaches the minimum effective size of {L.troops(minimum)} troops "
-            f"in {L.share_with_interval(p_min, lo_min, hi_min)}{cond}, and the target of {L.troops(target)} "
-            f"in {L.share_with_interval(p_tgt, lo_tgt, hi_tgt)}. Median {L.troops(float(np.median(given)))} troops."
+            f"{at_min.label}: {L.estimate_phrase(at_min)}. {at_target.label}: {L.estimate_phrase(at_target)}. "
+            f"Median {L.troops(summary[force.name].quantiles['q50'])} troops."
         )
-        if n != total:
-            d = result.summary["probabilities"]["force_ge_minimum"]
-            sub += f" Counting replications without a ceasefire: {L.share_with_interval(d['p'], d['low'], d['high'])}."
-        among = "replications" if n == total else "replications with a ceasefire"
-        S.frame(fig, f"The force in Ukraine reaches the minimum effective size in {L.pct(p_min)} of {among}",
-                sub, run_footer(result))
+        S.frame(fig, f"The force in Ukraine reaches the minimum effective size in {L.pct(p_min)} of "
+                     f"{force.denominator_label}", sub, run_footer(result))
         return fig
 
 
@@ -146,7 +146,7 @@ def force_distribution(result: RunResult) -> Figure:
 
 
 def troops_by_state(result: RunResult, top: int | None = None) -> Figure:
-    """Expected troops (mean over all replications) by state with 95% intervals.
+    """Expected troops (mean over all replications) by state with 95% simulation-noise intervals.
 
     Shows the states with any expected troops (``top`` keeps the largest N).
     Solid bars are troops in Ukraine, hatched bars troops posted next to
@@ -157,8 +157,8 @@ def troops_by_state(result: RunResult, top: int | None = None) -> Figure:
     with S.house_style():
         sc = result.scenario
         by_id = {s.id: s for s in sc.states}
-        rows = [r for r in result.summary["states"] if r["expected_troops"] > 0]
-        no_troops = [r["state"] for r in result.summary["states"] if not r["expected_troops"] > 0]
+        rows = [r.model_dump() for r in result.summary.states if r.expected_troops > 0]
+        no_troops = [r.state for r in result.summary.states if not r.expected_troops > 0]
         hidden = 0
         if top is not None and len(rows) > top:
             hidden = len(rows) - top
@@ -194,7 +194,7 @@ def troops_by_state(result: RunResult, top: int | None = None) -> Figure:
         ax.set_yticks(y, [f"{by_id[r['state']].name} ({r['state']})" if r["state"] in by_id else r["state"]
                           for r in rows])
         ax.tick_params(axis="y", length=0)
-        ax.set_xlabel("Expected troops (mean over all replications; bar = 95% interval)")
+        ax.set_xlabel(f"Expected troops (mean over all replications; bar = {L.NOISE_INTERVAL})")
         ax.set_ylim(-0.7, len(rows) - 0.3)
 
         # The marks, as a small table that explains itself.
@@ -230,7 +230,7 @@ def troops_by_state(result: RunResult, top: int | None = None) -> Figure:
         sub = (
             (f"{who} send{'s' if who.startswith('Every') else ''} troops only with at least the US backstop "
              "named on the right. " if us_dep else "")
-            + "A failed parliamentary vote removes a state's troops. " + " ".join(notes)
+            + "A failed vote or a withdrawn mandate removes a state's troops. " + " ".join(notes)
         )
         names = [by_id[r["state"]].name if r["state"] in by_id else r["state"] for r in rows]
         in_ukraine = float(mean[~nearby].sum())
@@ -248,86 +248,117 @@ def troops_by_state(result: RunResult, top: int | None = None) -> Figure:
 
 # --------------------------------------------------------------------------- outcome funnel
 
-#: The funnel's stages: summary probability name -> label on the chart.
-FUNNEL = (
-    ("ceasefire", "Ceasefire reached"),
-    ("deployed", "Troops deployed in Ukraine"),
-    ("violation", "Ceasefire violated"),
-    ("detected", "Violation detected"),
-    ("attributed", "Attributed to Russia"),
-    ("activated", "Guarantee activated"),
-)
+def funnel_stages(result: RunResult) -> list[tuple[str, object]]:
+    """The funnel's stages, each nested in the one before: (label, share estimate over the stage before).
+
+    Ceasefire (of all replications) → violation (of those with a ceasefire) →
+    attributed (of those with a violation) → guarantee in force when tested (of
+    those with an attributed violation) → activated (of those tested).  The
+    fourth is the complement of ``no_guarantee``; its label is the declared
+    ``tested`` denominator's words.
+    """
+    s = result.summary
+    no_guarantee = s["no_guarantee"]
+    tested = s["activated"].n
+    in_force = share_estimate("no_guarantee", tested, no_guarantee.n)  # the complement, over attributed
+    words = DENOMINATORS["tested"].removeprefix("replications whose ")
+    return [
+        (s["ceasefire"].label, s["ceasefire"]),
+        (s["violation"].label, s["violation"]),
+        (s["attributed"].label, s["attributed"]),
+        (words[:1].upper() + words[1:], in_force),
+        (s["activated"].label, s["activated"]),
+    ]
 
 
 def outcome_funnel(result: RunResult) -> Figure:
-    """From ceasefire to activation: the share of all replications reaching each stage.
+    """From ceasefire to activation: each stage as a share of the stage before it.
 
-    Shares (%) with 95% Wilson intervals from the run's summary.  'Activated'
-    is the test outcome ``activated``: an attributed violation on which enough
-    of the coalition assisted.  The stages are not strictly nested (a
-    violation can come before or without any deployment).
+    Bars are shares (%) with 95% simulation-noise (Wilson) intervals, and each
+    says what it is a share of: its denominator in words and its count.  The
+    stages are nested, so the counts shrink down the funnel.
     """
     with S.house_style():
-        probs = result.summary["probabilities"]
-        fig = S.new_figure(8.5, 4.6)
+        stages = funnel_stages(result)
+        fig = S.new_figure(9.0, 4.9)
         ax = fig.add_subplot()
-        y = np.arange(len(FUNNEL))[::-1]
-        p = np.array([probs[k]["p"] for k, _ in FUNNEL], dtype=float)
-        lo = np.array([probs[k]["low"] for k, _ in FUNNEL], dtype=float)
-        hi = np.array([probs[k]["high"] for k, _ in FUNNEL], dtype=float)
-        colours = [S.BLUE] * (len(FUNNEL) - 1) + [S.VERMILLION]
-        ax.barh(y, 100 * p, height=0.62, color=colours)
-        ax.errorbar(100 * p, y, xerr=[100 * (p - lo), 100 * (hi - p)], fmt="none", ecolor=S.BLACK,
-                    elinewidth=1.0, capsize=3)
-        for yi, (k, _) in zip(y, FUNNEL):
-            d = probs[k]
-            ax.text(100 * d["high"] + 1.2, yi, L.short_interval(d["p"], d["low"], d["high"]), va="center",
-                    fontsize=9, fontweight="bold" if k == "activated" else "normal")
-        ax.set_yticks(y, [label for _, label in FUNNEL])
+        y = np.arange(len(stages))[::-1]
+        p = np.array([e.p for _, e in stages], dtype=float)
+        lo = np.array([e.noise.low for _, e in stages], dtype=float)
+        hi = np.array([e.noise.high for _, e in stages], dtype=float)
+        ok = ~np.isnan(p)
+        colours = [S.BLUE] * (len(stages) - 1) + [S.VERMILLION]
+        ax.barh(y, np.where(ok, 100 * p, 0), height=0.62, color=colours)
+        ax.errorbar(100 * p[ok], y[ok], xerr=[100 * (p - lo)[ok], 100 * (hi - p)[ok]], fmt="none",
+                    ecolor=S.BLACK, elinewidth=1.0, capsize=3)
+        for yi, (label, e), good in zip(y, stages, ok):
+            where = 100 * e.noise.high + 1.2 if good else 1.2
+            value = L.short_interval(e.p, e.noise.low, e.noise.high) if good else "n/a"
+            ax.text(where, yi + 0.06, f"{value}: {e.k:,} of {e.n:,}", va="bottom", fontsize=9,
+                    fontweight="bold" if e.name == "activated" else "normal")
+            ax.text(where, yi - 0.04, "\n".join(_wrap("of " + e.denominator_label, 44)), va="top", fontsize=7.5,
+                    color=S.GREY, linespacing=1.0)
+        ax.set_yticks(y, ["\n".join(_wrap(label, 34)) for label, _ in stages])
         ax.tick_params(axis="y", length=0)
-        ax.set_xlim(0, 119)
+        ax.set_xlim(0, 152)
         ax.set_xticks(np.arange(0, 101, 20))
         ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-        ax.set_xlabel("Share of all replications (%, with 95% interval)")
-        cond = result.summary["conditional"]["activated_given_attributed"]
-        act = probs["activated"]
+        ax.set_xlabel(f"Share of the stage above (%, with {L.NOISE_INTERVAL})")
+        act = result.summary["activated"]
+        overall = act.k / result.replications if result.replications else math.nan
         sub = (
-            f"Of all {result.replications:,} replications. Given an attributed violation "
-            f"({cond['n']:,} replications), the guarantee activates in "
-            f"{L.share_with_interval(cond['p'], cond['low'], cond['high'])}. "
-            "Activation is a political decision: enough of the coalition must choose to assist."
+            f"Each bar is a share of the replications that reached the stage above it; the first is of all "
+            f"{result.replications:,}. Of all replications, {L.pct(overall, 1)} reach activation. "
+            "Activation is a political decision: members holding a quorum of the coalition's capability "
+            "must answer militarily."
         )
-        act_pct = L.pct(act["p"], L.share_decimals(act["low"], act["high"]))
-        S.frame(fig, f"The guarantee is put to the test and activated in {act_pct} "
-                     "of replications", sub, run_footer(result))
+        title = (f"When the guarantee is tested, it activates in {L.pct(act.p)} of cases"
+                 if act.n else "The guarantee is never tested in this run")
+        S.frame(fig, title, sub, run_footer(result))
         return fig
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width)
 
 
 # --------------------------------------------------------------------------- timeline
 
-#: Timeline curves: column -> label and style; the order is the story's order.  'Activated'
-#: is vermillion as in the funnel, and the darkest-drawn line after the black one.
+#: Timeline shares: column -> style; the order is the story's order.  'Activated' is vermillion
+#: as in the funnel.  Labels are :data:`labels.TIMELINE_LABELS` (per-month states, not outcomes).
 CURVES = (
-    ("ceasefire", "Ceasefire in force", {"color": S.BLACK, "linestyle": "-", "marker": "o"}),
-    ("ratified", "Commitment ratified", {"color": S.BLUE, "linestyle": "--", "marker": "s"}),
-    ("deployed", "Troops in Ukraine", {"color": S.GREEN, "linestyle": "-.", "marker": "^"}),
-    ("violated", "Violated (so far)", {"color": S.ORANGE, "linestyle": ":", "marker": "D"}),
-    ("activated", "Activated (so far)", {"color": S.VERMILLION, "linestyle": "-", "marker": "v"}),
+    ("ceasefire", {"color": S.BLACK, "linestyle": "-", "marker": "o"}),
+    ("guarantee_in_force", {"color": S.BLUE, "linestyle": "--", "marker": "s"}),
+    ("deployed", {"color": S.GREEN, "linestyle": "-.", "marker": "^"}),
+    ("violated", {"color": S.ORANGE, "linestyle": ":", "marker": "D"}),
+    ("activated", {"color": S.VERMILLION, "linestyle": "-", "marker": "v"}),
+    ("collapsed", {"color": S.PURPLE, "linestyle": "--", "marker": "x"}),
+)
+#: Russia's actions each month (the lower panel).
+ACTION_CURVES = (
+    ("probe", {"color": S.SKY_BLUE, "linestyle": "-"}),
+    ("limited", {"color": S.ORANGE, "linestyle": "-"}),
+    ("major", {"color": S.VERMILLION, "linestyle": "-"}),
 )
 
 
 def timeline(result: RunResult) -> Figure:
-    """Share of replications (%) by month: ceasefire in force, ratified, troops deployed,
-    violated so far and activated so far.  Months count from the start of the run."""
+    """Month by month.  Upper panel: share of all replications (%) with a ceasefire in force, the
+    guarantee in force, troops in Ukraine, and violated, activated and collapsed so far.  Lower
+    panel: Russia's actions that month (probes, limited violations, major offensives) per 100
+    replications in a ceasefire that month.  Months count from the start of the run."""
     with S.house_style():
+        counts = result.timeline_counts
         tl = result.timeline
         months = tl["month"].to_numpy()
-        fig = S.new_figure(8.5, 5.0)
-        ax = fig.add_subplot()
+        fig = S.new_figure(8.8, 7.4)
+        ax, bx = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2.1, 1.0], "hspace": 0.12})
         curves = [c for c in CURVES if c[0] in tl.columns]
         every = max(1, len(months) // 8)
         ends = []
-        for col, label, st in curves:
+        for col, st in curves:
             v = 100 * tl[col].to_numpy(dtype=float)
             ax.plot(months, v, color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
                     markevery=(every - 1, every), markersize=4.5, linewidth=1.8)
@@ -335,26 +366,102 @@ def timeline(result: RunResult) -> Figure:
         ax.set_ylim(-2, 104)
         ax.set_xlim(months.min() - 0.5, months.max() + 0.5)
         pos = S.spread(ends, gap=6.5, low=0, high=103)
-        for (col, label, st), end, yl in zip(curves, ends, pos):
-            ax.annotate(f"{label} {end:.0f}%", xy=(months[-1], end), xytext=(months[-1] + 1.2, yl),
+        for (col, st), end, yl in zip(curves, ends, pos):
+            ax.annotate(f"{L.TIMELINE_LABELS[col]} {end:.0f}%", xy=(months[-1], end), xytext=(months[-1] + 1.2, yl),
                         va="center", ha="left", fontsize=9, color=st["color"], annotation_clip=False,
                         arrowprops={"arrowstyle": "-", "color": st["color"], "linewidth": 0.6,
                                     "shrinkA": 0, "shrinkB": 2} if abs(yl - end) > 1.5 else None)
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-        ax.set_xlabel("Months from the start of the run")
-        ax.set_ylabel("Share of replications")
+        ax.set_ylabel("Share of all replications")
         ax.grid(axis="y", color=S.LIGHT_GREY, linewidth=0.6)
         ax.set_axisbelow(True)
+
+        in_cf = counts["ceasefire"].to_numpy(dtype=float) if "ceasefire" in counts else np.zeros(len(months))
+        actions = [c for c in ACTION_CURVES if c[0] in counts.columns]
+        b_ends = []
+        for col, st in actions:
+            per100 = 100 * np.divide(counts[col].to_numpy(dtype=float), in_cf, out=np.full(len(months), np.nan),
+                                     where=in_cf > 0)
+            bx.plot(months, per100, color=st["color"], linestyle=st["linestyle"], linewidth=1.6)
+            b_ends.append(float(np.nanmean(per100)) if np.isfinite(per100).any() else 0.0)
+        top = max([float(np.nanmax(100 * counts[c].to_numpy(dtype=float) / np.where(in_cf > 0, in_cf, np.nan)))
+                   if (in_cf > 0).any() else 0.0 for c, _ in actions] + [1.0])
+        bx.set_ylim(0, top * 1.15)
+        b_pos = S.spread(b_ends, gap=top * 0.16, low=0, high=top * 1.1)
+        for (col, st), yl in zip(actions, b_pos):
+            bx.annotate(f"{L.TIMELINE_LABELS[col]}", xy=(months[-1] + 1.2, yl), va="center", ha="left",
+                        fontsize=9, color=st["color"], annotation_clip=False)
+        bx.set_ylabel("Per 100 replications\nin a ceasefire")
+        bx.set_xlabel("Months from the start of the run")
+        bx.grid(axis="y", color=S.LIGHT_GREY, linewidth=0.6)
+        bx.set_axisbelow(True)
+
         assumed = result.scenario.ceasefire.assumed_month
         sub = (
-            "Each line: share of replications at the end of each month. 'Violated' and 'activated' count "
-            "every replication in which it has happened so far."
+            "Upper panel: share of all replications at the end of each month; 'so far' lines count every "
+            "replication in which it has happened. Lower panel: Russia's actions that month, per 100 "
+            "replications whose ceasefire holds that month."
             + (f" A ceasefire is assumed from month {assumed} in every replication." if assumed is not None else "")
         )
-        last = {c: 100 * float(tl[c].iloc[-1]) for c, _, _ in curves}
-        violated = last.get("violated", float("nan"))
-        title = (f"By month {int(months[-1])}, the ceasefire has been violated in {violated:.0f}% "
-                 f"of replications and the guarantee activated in {last.get('activated', float('nan')):.0f}%")
+        last = {c: 100 * float(tl[c].iloc[-1]) for c, _ in curves}
+        title = (f"By month {int(months[-1])}, the ceasefire has been violated in {last.get('violated', math.nan):.0f}% "
+                 f"of replications and the guarantee activated in {last.get('activated', math.nan):.0f}%")
+        S.frame(fig, title, sub, run_footer(result))
+        return fig
+
+
+# --------------------------------------------------------------------------- survival
+
+
+def survival(result: RunResult) -> Figure:
+    """Kaplan–Meier curves by month since the ceasefire, over the replications with one: the share
+    whose ceasefire has not collapsed, and the share not yet violated, each with its pointwise
+    95% simulation-noise (Greenwood) band.  A replication leaves the count when its ceasefire ends
+    (the horizon, or a collapse) without the event: it is censored, not counted as a success."""
+    with S.house_style():
+        curves = result.summary.survival
+        panels = [("collapsed", "The ceasefire holds", S.BLUE), ("months_to_violation", "No violation yet", S.ORANGE)]
+        fig = S.new_figure(11.0, 4.9)
+        axes = fig.subplots(1, 2, sharex=True)
+        for ax, (name, title, colour) in zip(axes, panels):
+            c = curves[name]
+            months = np.asarray(c.months, dtype=float)
+            surv, low, high = (100 * np.asarray(v, dtype=float) for v in (c.survival, c.low, c.high))
+            ax.set_title(title, loc="left", fontsize=11, fontweight="bold", pad=18)
+            ax.text(0, 1.02, f"event: {c.label}", transform=ax.transAxes, fontsize=8, color=S.GREY, va="bottom")
+            if c.n == 0:
+                S.no_data(ax, f"No {BY_NAME[name].denominator_label}.")
+                continue
+            ax.fill_between(months, low, high, step="post", color=colour, alpha=0.2, linewidth=0)
+            ax.step(months, surv, where="post", color=colour, linewidth=2.0)
+            bottom = np.nanmin(low) if np.isfinite(low).any() else np.nanmin(surv)
+            floor = max(0.0, 5 * math.floor((bottom - 3) / 5))
+            ax.set_ylim(floor, 100.6)
+            ax.set_yticks([t for t in ax.get_yticks() if floor <= t <= 100])
+            ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+            decimals = 1 if floor >= 50 else 0
+            ax.grid(axis="y", color=S.LIGHT_GREY, linewidth=0.6)
+            ax.set_axisbelow(True)
+            for m in (12, 24, 36, int(months[-1])):
+                if m <= months[-1]:
+                    i = int(np.searchsorted(months, m, side="right") - 1)
+                    ax.plot([m], [surv[i]], "o", color=colour, markersize=4)
+                    ax.annotate(f"{surv[i]:.{decimals}f}%", (m, surv[i]),
+                                xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8.5, color=S.INK)
+            ax.set_xlabel("Months since the ceasefire")
+            ax.set_xlim(0, months[-1] + 0.5)
+        axes[0].set_ylabel(f"Share of the {curves['collapsed'].n:,} {BY_NAME['collapsed'].denominator_label}")
+        held = curves["collapsed"]
+        first = curves["months_to_violation"]
+        end = int(held.months[-1]) if held.months else 0
+        s_end = held.survival[-1] if held.survival else math.nan
+        s12 = first.survival[12] if len(first.survival) > 12 else math.nan
+        sub = ("Kaplan–Meier estimates over the replications with a ceasefire, with pointwise "
+               f"{L.NOISE_INTERVAL}s (bands). A ceasefire that ends at the horizon without the event counts "
+               "as censored, not as a success. Note the different vertical scales.")
+        title = f"The ceasefire holds {end} months in {L.pct(s_end)} of replications with one"
+        if s12 == s12:
+            title += f"; {L.pct(1 - s12)} see a violation within 12 months"
         S.frame(fig, title, sub, run_footer(result))
         return fig
 
@@ -367,11 +474,12 @@ RUN_FIGURES = {
     "troops_by_state": troops_by_state,
     "outcome_funnel": outcome_funnel,
     "timeline": timeline,
+    "survival": survival,
 }
 
 
 def save_run_figures(result: RunResult, folder) -> list[Path]:
-    """Write the four run figures as PNG and SVG into ``folder``; return the paths (PNG, SVG per figure)."""
+    """Write the run figures as PNG and SVG into ``folder``; return the paths (PNG, SVG per figure)."""
     written: list[Path] = []
     for name, draw in RUN_FIGURES.items():
         written += save_figure(draw(result), folder, name)
