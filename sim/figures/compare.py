@@ -1,14 +1,14 @@
 """Scenario against scenario: key outcomes side by side, and as a trend over the scenarios' dates.
 
-Each scenario's numbers come from its own stored results; nothing is
-re-simulated.  Probabilities carry 95% Wilson intervals; the median force
-carries a distribution-free 95% interval (order statistics).
+Each scenario's numbers come from its own summary; nothing is re-simulated.
+The outcomes are the key ones declared in :mod:`sim.model.outcomes`, each over
+its own denominator with its 95% simulation-noise interval (a quantity shows
+its mean).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -17,58 +17,23 @@ from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, PercentFormatter
-from scipy import stats
-
 from .. import __version__
+from ..model.outcomes import KEY_OUTCOMES, Outcome
 from ..results import RunResult
 from . import labels as L
 from . import style as S
 from .save import save_figure
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One key outcome of a comparison: how to read it from a result, and how to show it."""
-
-    key: str
-    title: str
-    unit: str  # "share" (0–1, shown as %) or "troops"
+#: The outcomes compared, in the order shown: the key declarations (a level has no single value).
+OUTCOMES: tuple[Outcome, ...] = tuple(o for o in KEY_OUTCOMES if o.kind != "level")
 
 
-#: The outcomes compared, in the order shown.
-OUTCOMES = (
-    Outcome("ceasefire", "Ceasefire reached", "share"),
-    Outcome("deployed", "Any troops deployed in Ukraine", "share"),
-    Outcome("force_ge_minimum", "Force in Ukraine ≥ minimum effective size", "share"),
-    Outcome("activated_given_attributed", "Activated, given an attributed violation", "share"),
-    Outcome("median_force", "Median force in Ukraine, given a ceasefire", "troops"),
-)
-
-
-def median_with_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Median of ``values`` with a distribution-free interval from binomial order statistics.
-
-    Returns (median, low, high) in the values' unit; NaNs for an empty array.
-    """
-    x = np.sort(np.asarray(values, dtype=float))
-    x = x[~np.isnan(x)]
-    n = len(x)
-    if n == 0:
-        return (math.nan, math.nan, math.nan)
-    a = (1 - confidence) / 2
-    lo = int(stats.binom.ppf(a, n, 0.5))  # P(X < lo) <= a, so x[lo - 1] is a lower bound
-    hi = int(stats.binom.ppf(1 - a, n, 0.5))
-    return (float(np.median(x)), float(x[max(lo - 1, 0)]), float(x[min(hi, n - 1)]))
-
-
-def outcome_value(result: RunResult, key: str) -> tuple[float, float, float]:
-    """(value, low, high) of one key outcome: a share in [0, 1] or troops."""
-    s = result.summary
-    if key == "median_force":
-        runs = result.runs
-        return median_with_interval(runs.loc[runs["ceasefire"], "force_in_ukraine"].to_numpy())
-    d = s["conditional"][key] if key in s["conditional"] else s["probabilities"][key]
-    return (d["p"], d["low"], d["high"])
+def outcome_value(result: RunResult, name: str) -> tuple[float, float, float]:
+    """(value, low, high) of one outcome from the run's summary: a share in [0, 1], a rate, or a
+    quantity's mean, with its 95% simulation-noise interval."""
+    e = result.summary[name]
+    return (e.value, e.noise.low, e.noise.high)
 
 
 def _nan(x) -> float:
@@ -89,10 +54,23 @@ def comparison_footer(results: Sequence[RunResult]) -> str:
 def _fmt(outcome: Outcome, v: float, result: RunResult | None = None) -> str:
     if math.isnan(v):
         return "n/a"
-    text = L.troops(v) if outcome.unit == "troops" else L.pct(v, 1 if v < 0.1 else 0)
-    if outcome.key == "ceasefire" and result is not None and result.scenario.ceasefire.assumed_month is not None:
+    text = L.pct(v, 1 if v < 0.1 else 0) if outcome.unit == "share" else L.number(v, outcome.unit)
+    if outcome.name == "ceasefire" and result is not None and result.scenario.ceasefire.assumed_month is not None:
         text += " (assumed)"
     return text
+
+
+def _scale(outcome: Outcome) -> float:
+    return 100.0 if outcome.unit == "share" else 1.0
+
+
+def _axis_words(outcome: Outcome) -> str:
+    """What a panel's values are: ``% of replications with a ceasefire``, ``troops (mean)``."""
+    if outcome.unit == "share":
+        return f"% of {outcome.denominator_label}"
+    if outcome.kind == "quantity":
+        return f"{outcome.unit} (mean over {outcome.denominator_label})"
+    return f"{outcome.unit} ({outcome.denominator_label})"
 
 
 #: A white halo keeps value labels legible where they cross a line or a grid line.
@@ -125,22 +103,23 @@ def _row_label(r: RunResult) -> str:
 
 
 def comparison(results: Sequence[RunResult]) -> Figure:
-    """Key outcomes of several scenarios side by side, each with its 95% interval.
+    """Key outcomes of several scenarios side by side, each with its 95% simulation-noise interval.
 
-    One panel per outcome (shares in %, the median force in troops), one row
-    per scenario in the order given.
+    One panel per key outcome (shares in %, rates per ceasefire-year, a
+    quantity's mean in its unit), each over its own denominator, which the
+    panel's axis names; one row per scenario in the order given.
     """
     results = list(results)
     if not results:
         raise ValueError("comparison needs at least one result")
     with S.house_style():
         n = len(results)
-        fig = S.new_figure(14.0, 2.3 + 0.62 * max(n, 2))
+        fig = S.new_figure(2.0 * len(OUTCOMES) + 1.6, 2.9 + 0.62 * max(n, 2))
         axes = fig.subplots(1, len(OUTCOMES), sharey=True)
         y = np.arange(n)[::-1]
         for ax, outcome in zip(axes, OUTCOMES):
-            vals = np.array([[_nan(v) for v in outcome_value(r, outcome.key)] for r in results])
-            scale = 100 if outcome.unit == "share" else 1
+            vals = np.array([[_nan(v) for v in outcome_value(r, outcome.name)] for r in results])
+            scale = _scale(outcome)
             v, lo, hi = (vals[:, i] * scale for i in range(3))
             ok = ~np.isnan(v)
             ax.hlines(y[ok], lo[ok], hi[ok], color=S.BLUE, linewidth=2.2, alpha=0.45)
@@ -156,24 +135,24 @@ def comparison(results: Sequence[RunResult]) -> Figure:
                 ax.set_xlim(-4, 104)
                 ax.set_xticks([0, 50, 100])
                 ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-                ax.set_xlabel("% of replications")
-            else:
+            elif outcome.unit == "troops":
                 top = np.nanmax(hi, initial=0)
                 ax.set_xlim(0, max(top * 1.2, 1000))
                 ax.xaxis.set_major_formatter(FuncFormatter(lambda t, _: L.troops_short(t)))
-                ax.set_xlabel("troops")
-            ax.set_title("\n".join(_wrap_title(outcome.title)), loc="left", fontsize=9.5)
+            else:
+                top = np.nanmax(hi, initial=0)
+                ax.set_xlim(0, top * 1.25 if top > 0 else 1)
+            ax.set_xlabel("\n".join(_wrap_title(_axis_words(outcome), 24)), fontsize=8.5)
+            ax.set_title("\n".join(_wrap_title(outcome.label, 24)), loc="left", fontsize=9.5)
             ax.grid(axis="x", color=S.LIGHT_GREY, linewidth=0.6)
             ax.set_axisbelow(True)
             ax.tick_params(axis="y", length=0)
         axes[0].set_yticks(y, [_row_label(r) for r in results])
         axes[0].set_ylim(-0.6, n - 0.3)
         note = " ".join(x for x in (_threshold_note(results), _assumed_note(results)) if x)
-        sub = ("Dot: value; bar: 95% interval. Shares are of all replications, except activation "
-               "(of replications with an attributed violation) and the median force (of replications "
-               f"with a ceasefire). {note}")
-        S.frame(fig, "Scenarios side by side: ceasefire, force, deployment and activation", sub,
-                comparison_footer(results))
+        sub = (f"Dot: estimate; bar: {L.NOISE_INTERVAL}. Each outcome is over its own denominator, "
+               f"named under its panel. {note}")
+        S.frame(fig, "Scenarios side by side: the key outcomes", sub, comparison_footer(results))
         return fig
 
 
@@ -212,12 +191,13 @@ def comparison_trend(results: Sequence[RunResult]) -> Figure | None:
         line = [main[d] for d in dates]
         variant_markers = ("s", "D", "^", "v", "P")
 
-        fig = S.new_figure(13.0, 7.6)
-        axes = fig.subplots(2, 3).ravel()
+        cols = math.ceil((len(OUTCOMES) + 1) / 2)
+        fig = S.new_figure(3.6 * cols + 1.0, 7.9)
+        axes = fig.subplots(2, cols).ravel()
         xs = np.arange(len(dates))
         for ax, outcome in zip(axes, OUTCOMES):
-            scale = 100 if outcome.unit == "share" else 1
-            vals = np.array([[_nan(v) for v in outcome_value(r, outcome.key)] for r in line]) * scale
+            scale = _scale(outcome)
+            vals = np.array([[_nan(v) for v in outcome_value(r, outcome.name)] for r in line]) * scale
             ok = ~np.isnan(vals[:, 0])
             ax.errorbar(xs[ok], vals[ok, 0], yerr=[vals[ok, 0] - vals[ok, 1], vals[ok, 2] - vals[ok, 0]],
                         color=S.BLUE, marker="o", markersize=6, linewidth=1.8, capsize=3, elinewidth=1.0)
@@ -225,8 +205,11 @@ def comparison_trend(results: Sequence[RunResult]) -> Figure | None:
                 if good:
                     ax.annotate(_fmt(outcome, v / scale, r), (xi, v), xytext=(7, 0), textcoords="offset points",
                                 va="center", ha="left", fontsize=8.5, path_effects=HALO)
+                else:  # an empty denominator (e.g. never tested): said, not left blank
+                    ax.annotate("n/a (n = 0)", (xi, 0), xytext=(0, 6), textcoords="offset points",
+                                ha="center", va="bottom", fontsize=8, color=S.GREY, annotation_clip=False)
             for r, k in variants:
-                v, lo, hi = (_nan(t) * scale for t in outcome_value(r, outcome.key))
+                v, lo, hi = (_nan(t) * scale for t in outcome_value(r, outcome.name))
                 if math.isnan(v):
                     continue
                 xv = slot[r.scenario.as_of] - 0.18 * k
@@ -237,14 +220,17 @@ def comparison_trend(results: Sequence[RunResult]) -> Figure | None:
                 ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
             else:
                 top = np.nanmax(vals[:, 2], initial=0)
-                tops = [outcome_value(r, outcome.key)[2] for r, _ in variants]
+                tops = [outcome_value(r, outcome.name)[2] * scale for r, _ in variants]
                 top = max([top, *[t for t in tops if not math.isnan(_nan(t))]])
-                ax.set_ylim(0, max(top * 1.15, 1000))
-                ax.yaxis.set_major_formatter(FuncFormatter(lambda t, _: L.troops(t)))
-                ax.set_ylabel("troops")
+                if outcome.unit == "troops":
+                    ax.set_ylim(0, max(top * 1.15, 1000))
+                    ax.yaxis.set_major_formatter(FuncFormatter(lambda t, _: L.troops(t)))
+                else:
+                    ax.set_ylim(0, top * 1.15 if top > 0 else 1)
+            ax.set_ylabel("\n".join(_wrap_title(_axis_words(outcome), 34)), fontsize=8)
             ax.set_xticks(xs, [f"{d.day} {d:%b}\n{d:%Y}" for d in dates])
             ax.set_xlim(-0.6, len(dates) - 0.4)
-            ax.set_title(outcome.title, loc="left", fontsize=10)
+            ax.set_title("\n".join(_wrap_title(outcome.label, 40)), loc="left", fontsize=10)
             ax.grid(axis="y", color=S.LIGHT_GREY, linewidth=0.6)
             ax.set_axisbelow(True)
 
@@ -260,7 +246,8 @@ def comparison_trend(results: Sequence[RunResult]) -> Figure | None:
             key.legend(handles=handles, loc="lower left", fontsize=8.5, bbox_to_anchor=(0, 0))
         first, last = line[0], line[-1]
         note = " ".join(x for x in (_threshold_note(dated), _assumed_note(dated)) if x)
-        sub = (f"Each moment is one scenario built from the reporting of its date; bars are 95% intervals. {note}")
+        sub = (f"Each moment is one scenario built from the reporting of its date; bars are {L.NOISE_INTERVAL}s; "
+               f"each outcome is over its own denominator, named on its axis. {note}")
         S.frame(fig, f"How the prospects moved from {first.scenario.as_of:%B %Y} to {last.scenario.as_of:%B %Y}",
                 sub, comparison_footer(dated))
         return fig
