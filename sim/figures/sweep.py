@@ -1,9 +1,11 @@
 """Figures of a parameter sweep: an outcome over one or two varied parameters.
 
 They read the sweep's points table (one row per point: the varied parameters
-by dotted path, ``replications``, and for each outcome ``<name>``,
-``<name>_low``, ``<name>_high`` as shares in [0, 1]) and the sweep manifest
-(``parameters``, ``sweep``, ``seed``, ``replications``).
+by dotted path, ``replications``, and for each share or rate outcome declared
+in :mod:`sim.model.outcomes` ``<name>``, ``<name>_low``, ``<name>_high``
+(95% simulation-noise interval) and ``<name>_n``, its denominator's count) and
+the sweep manifest (``parameters``, ``sweep``, ``seed``, ``replications``).
+Shares are drawn as percentages of their denominator, rates in their unit.
 
 No figure averages over a parameter silently.  If a swept parameter other
 than the plotted ones varies across the rows passed in, the functions raise
@@ -18,6 +20,7 @@ point as it is.
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -25,15 +28,16 @@ import pandas as pd
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from .. import __version__
+from ..model.outcomes import BY_NAME
 from . import labels as L
 from . import style as S
 from .save import save_figure
 
 #: Outcomes drawn by :func:`save_sweep_figures`, when the points table has them.
-DEFAULT_OUTCOMES = ("force_ge_minimum", "activated")
+DEFAULT_OUTCOMES = ("force_ge_minimum", "violations_per_year", "activated")
 
 
 # --------------------------------------------------------------------------- axes
@@ -146,12 +150,60 @@ def _nice_max(v: float) -> float:
 
 
 def _base(outcome: str) -> str:
-    """What an outcome's share is a share of."""
-    return "replications with an attributed violation" if outcome == "activated_given_attributed" else "replications"
+    """What an outcome is a share of (or a rate over): its declared denominator in words."""
+    o = BY_NAME.get(outcome)
+    return o.denominator_label if o is not None else "replications"
+
+
+def _is_share(outcome: str) -> bool:
+    o = BY_NAME.get(outcome)
+    return o is None or o.kind == "share"
+
+
+def _scale(outcome: str) -> float:
+    """Shares are drawn in percent, rates in their own unit."""
+    return 100.0 if _is_share(outcome) else 1.0
+
+
+def _value_text(outcome: str, v: float) -> str:
+    if _is_share(outcome):
+        return f"{v:.0f}%" if v >= 10 or v == 0 else f"{v:.1f}%"
+    return f"{v:.2f}"
+
+
+def _formatter(outcome: str):
+    return PercentFormatter(decimals=0) if _is_share(outcome) else FuncFormatter(lambda t, _: f"{t:g}")
+
+
+def _top(outcome: str, v: float) -> float:
+    """Upper end of a scale in drawn units (percent for shares)."""
+    if _is_share(outcome):
+        return 100 * _nice_max(v / 100)
+    if not v > 0:
+        return 1.0
+    k = 10 ** math.floor(math.log10(v))
+    return next(m * k for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * k >= v)
+
+
+def _what(outcome: str) -> str:
+    """Axis words: ``% of replications with a ceasefire`` or ``per ceasefire-year, replications with …``."""
+    o = BY_NAME.get(outcome)
+    if _is_share(outcome):
+        return f"% of {_base(outcome)}"
+    return f"{o.unit}, over {_base(outcome)}"
 
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _ylabel(outcome: str) -> str:
+    """The outcome's declared label, and below it what the numbers are of."""
+    return "\n".join([_sentence(L.outcome_label(outcome)), *textwrap.wrap(f"({_what(outcome)})", 60)])
 
 
 # --------------------------------------------------------------------------- heatmap
@@ -159,10 +211,10 @@ def _sentence(text: str) -> str:
 
 def sweep_heatmap(points: pd.DataFrame, x: str, y: str, outcome: str, manifest: dict,
                   *, facet: str | None = None) -> Figure:
-    """An outcome (share of replications, %) over two swept parameters.
+    """An outcome (a share in %, or a rate) over two swept parameters.
 
     ``x`` and ``y`` are dotted parameter paths (columns of ``points``);
-    ``outcome`` is a probability column (e.g. ``force_ge_minimum``).  When the
+    ``outcome`` is a share or rate outcome's column (e.g. ``force_ge_minimum``).  When the
     points form a grid each cell shows its value; otherwise (a sampled
     design) each point is a dot coloured by its value.  ``facet`` draws one
     panel per value of a third swept parameter on a shared colour scale.
@@ -188,8 +240,9 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, outcome: str, manifest: 
         x_order, x_cat = axis_values(points[x])
         y_order, y_cat = axis_values(points[y])
         grid = len(x_order) * len(y_order) <= 4 * max(1, max(len(s) for _, s in panels))
-        vmax = _nice_max(float(points[outcome].max(skipna=True)) if points[outcome].notna().any() else 0.0)
-        norm = Normalize(0, 100 * vmax)
+        scale = _scale(outcome)
+        vmax = _top(outcome, scale * float(points[outcome].max(skipna=True)) if points[outcome].notna().any() else 0.0)
+        norm = Normalize(0, vmax)
         cols = min(len(panels), 3)
         rows = math.ceil(len(panels) / cols)
         if grid:  # cells of 0.55–1.1 by 0.32–0.7 inches
@@ -206,7 +259,7 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, outcome: str, manifest: 
                 px, py = _indices(sub[x], x_order, x_cat), _indices(sub[y], y_order, y_cat)
             else:
                 px, py = _positions(sub[x], x_order, x_cat), _positions(sub[y], y_order, y_cat)
-            values = 100 * sub[outcome].to_numpy(dtype=float)
+            values = scale * sub[outcome].to_numpy(dtype=float)
             if grid:
                 z = np.full((len(y_order), len(x_order)), np.nan)
                 z[py, px] = values
@@ -222,7 +275,7 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, outcome: str, manifest: 
                         ax.text(i, j, "not run" if not ran[j, i] else "n/a", ha="center", va="center",
                                 fontsize=size - 1, color=S.GREY)
                         continue
-                    text = f"{v:.0f}%" if v >= 10 or v == 0 else f"{v:.1f}%"
+                    text = _value_text(outcome, v)
                     ax.text(i, j, text, ha="center", va="center", fontsize=size,
                             color="white" if norm(v) < 0.55 else S.BLACK)
                 ax.set_xlim(-0.5, len(x_order) - 0.5)
@@ -245,17 +298,20 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, outcome: str, manifest: 
             ax.set_axis_off()
         for ax in axes.reshape(rows, cols)[-1]:
             ax.set_xlabel(L.parameter_label(x))
-        for ax in axes.reshape(rows, cols)[:, 0]:
-            ax.set_ylabel(L.parameter_label(y))
+        for ax in axes.reshape(rows, cols)[:, 0]:  # wrapped: a short panel must not push it into the title
+            ax.set_ylabel("\n".join(textwrap.wrap(L.parameter_label(y), max(24, int(panel_h * 9)),
+                                                   break_long_words=False)))
         cbar = fig.colorbar(mesh, ax=list(axes[:len(panels)]), shrink=0.85, pad=0.02)
-        cbar.set_label(f"% of {_base(outcome)}")
-        cbar.ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+        cbar.set_label("\n".join(textwrap.wrap(_what(outcome), 40)))
+        cbar.ax.yaxis.set_major_formatter(_formatter(outcome))
         cbar.outline.set_visible(False)
 
         h = _half_width(points, outcome)
         what = "Each cell" if grid else "Each dot is one point of the design; its colour"
-        sub = (f"{what} shows the share of the point's {_base(outcome)}"
-               + (f"; 95% intervals are at most ±{100 * h:.1f} percentage points." if h is not None else ".")
+        shown = "share of the point's" if _is_share(outcome) else f"{_lower(L.outcome_label(outcome))} over the point's"
+        spread = "" if h is None else f"±{100 * h:.1f} percentage points" if _is_share(outcome) else f"±{h:.2f}"
+        sub = (f"{what} shows the {shown} {_base(outcome)}"
+               + (f"; {L.NOISE_INTERVAL}s are at most {spread}." if h is not None else ".")
                + (f" {note}" if note else ""))
         S.frame(fig, f"{_sentence(L.outcome_label(outcome))}, by {x} and {y}", sub, sweep_footer(manifest, points))
         return fig
@@ -270,7 +326,7 @@ def _hatched_cell(i: int, j: int) -> Rectangle:
 
 
 def sweep_line(points: pd.DataFrame, x: str, outcome: str, manifest: dict, *, by: str | None = None) -> Figure:
-    """An outcome (share of replications, %) against one swept parameter, with its 95% band.
+    """An outcome (a share in %, or a rate) against one swept parameter, with its 95% simulation-noise band.
 
     ``by`` draws one line per value of a second swept parameter (at most six).
     Raises ``ValueError`` if any other swept parameter varies (see the module
@@ -295,6 +351,7 @@ def sweep_line(points: pd.DataFrame, x: str, outcome: str, manifest: dict, *, by
 
     with S.house_style():
         x_order, x_cat = axis_values(points[x])
+        scale = _scale(outcome)
         fig = S.new_figure(8.5, 5.0)
         ax = fig.add_subplot()
         lo_col, hi_col = f"{outcome}_low", f"{outcome}_high"
@@ -308,10 +365,10 @@ def sweep_line(points: pd.DataFrame, x: str, outcome: str, manifest: dict, *, by
             pos = _positions(g[x], x_order, x_cat)
             order = np.argsort(pos)
             px = pos[order]
-            py = 100 * g[outcome].to_numpy(dtype=float)[order]
+            py = scale * g[outcome].to_numpy(dtype=float)[order]
             if has_band:
-                lo = 100 * g[lo_col].to_numpy(dtype=float)[order]
-                hi = 100 * g[hi_col].to_numpy(dtype=float)[order]
+                lo = scale * g[lo_col].to_numpy(dtype=float)[order]
+                hi = scale * g[hi_col].to_numpy(dtype=float)[order]
                 if by:
                     # Several lines: overlapping bands turn to mud, so each line gets interval
                     # bars, nudged sideways so they stay apart.
@@ -324,7 +381,7 @@ def sweep_line(points: pd.DataFrame, x: str, outcome: str, manifest: dict, *, by
                     markersize=5 if len(px) <= 25 else 0, linewidth=1.8)
             top = max(top, np.nanmax(py, initial=0))
             ends.append((px[-1], py[-1], label, st["color"], tuple(np.round(py, 9))))
-        ymax = 100 * _nice_max(top / 100 * 1.08)
+        ymax = _top(outcome, top * 1.08)
         ax.set_ylim(0, ymax)
         if by:
             span = (max(e[0] for e in ends) - min(min(_positions(points[x], x_order, x_cat)), 0)) or 1
@@ -341,13 +398,14 @@ def sweep_line(points: pd.DataFrame, x: str, outcome: str, manifest: dict, *, by
         if x_cat:
             ax.set_xticks(range(len(x_order)), [_tick(v) for v in x_order])
             ax.set_xlim(-0.3, len(x_order) - 0.7)
-        ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+        ax.yaxis.set_major_formatter(_formatter(outcome))
         ax.set_xlabel(L.parameter_label(x))
-        ax.set_ylabel(f"{_sentence(L.outcome_label(outcome))}\n(% of {_base(outcome)})")
+        ax.set_ylabel(_ylabel(outcome))
         ax.grid(axis="y", color=S.LIGHT_GREY, linewidth=0.6)
         ax.set_axisbelow(True)
-        interval = "; bars: 95% intervals." if by else "; band: 95% interval."
-        sub = (f"Line: share of each point's {_base(outcome)}" + (interval if has_band else ".")
+        interval = f"; bars: {L.NOISE_INTERVAL}s." if by else f"; band: {L.NOISE_INTERVAL}."
+        shown = "share of" if _is_share(outcome) else f"{_lower(L.outcome_label(outcome))} over"
+        sub = (f"Line: {shown} each point's {_base(outcome)}" + (interval if has_band else ".")
                + (f" {note}" if note else ""))
         S.frame(fig, f"{_sentence(L.outcome_label(outcome))}, by {x}", sub, sweep_footer(manifest, points))
         return fig
@@ -357,7 +415,7 @@ def sweep_line(points: pd.DataFrame, x: str, outcome: str, manifest: dict, *, by
 
 
 def sweep_points(points: pd.DataFrame, x: str, outcome: str, manifest: dict) -> Figure:
-    """Every point of a (sampled) sweep: the outcome (%) against one parameter, with 95% intervals.
+    """Every point of a (sampled) sweep: the outcome against one parameter, with simulation-noise intervals.
 
     Nothing is averaged: each dot is one point, and the subtitle names the
     other swept parameters that also differ between dots, so the vertical
@@ -369,25 +427,26 @@ def sweep_points(points: pd.DataFrame, x: str, outcome: str, manifest: dict) -> 
         fig = S.new_figure(8.5, 5.0)
         ax = fig.add_subplot()
         px = _positions(points[x], x_order, x_cat)
-        py = 100 * points[outcome].to_numpy(dtype=float)
+        scale = _scale(outcome)
+        py = scale * points[outcome].to_numpy(dtype=float)
         lo_col, hi_col = f"{outcome}_low", f"{outcome}_high"
         top = np.nanmax(py, initial=0)
         if lo_col in points.columns and hi_col in points.columns:
-            lo = 100 * points[lo_col].to_numpy(dtype=float)
-            hi = 100 * points[hi_col].to_numpy(dtype=float)
+            lo = scale * points[lo_col].to_numpy(dtype=float)
+            hi = scale * points[hi_col].to_numpy(dtype=float)
             ax.vlines(px, lo, hi, color=S.LIGHT_BLUE, linewidth=1.0, zorder=1)
             top = max(top, np.nanmax(hi, initial=0))
         ax.scatter(px, py, s=14, color=S.BLUE, zorder=2, linewidth=0)
-        ax.set_ylim(0, 100 * _nice_max(top / 100 * 1.08))
+        ax.set_ylim(0, _top(outcome, top * 1.08))
         if x_cat:
             ax.set_xticks(range(len(x_order)), [_tick(v) for v in x_order])
-        ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+        ax.yaxis.set_major_formatter(_formatter(outcome))
         ax.set_xlabel(L.parameter_label(x))
-        ax.set_ylabel(f"{_sentence(L.outcome_label(outcome))}\n(% of {_base(outcome)})")
+        ax.set_ylabel(_ylabel(outcome))
         ax.grid(axis="y", color=S.LIGHT_GREY, linewidth=0.6)
         ax.set_axisbelow(True)
         others = [p for p in varying(points, manifest) if p != x]
-        sub = "Each dot is one point of the sweep, with its 95% interval; nothing is averaged."
+        sub = f"Each dot is one point of the sweep, with its {L.NOISE_INTERVAL}; nothing is averaged."
         if others:
             sub += (f" The other swept parameters ({', '.join(others)}) also differ between dots, "
                     "so the spread at one value shows their effect as well.")
@@ -417,8 +476,8 @@ def save_sweep_figures(points: pd.DataFrame, manifest: dict, folder: str | Path,
                        outcomes: tuple[str, ...] = DEFAULT_OUTCOMES) -> list[Path]:
     """Write the standard sweep figures (PNG + SVG) into ``folder``; return the paths.
 
-    For each outcome present in the table (default ``force_ge_minimum`` and
-    ``activated``): a heatmap over the first two varied parameters and a line
+    For each outcome present in the table (default ``force_ge_minimum``,
+    ``violations_per_year`` and ``activated``): a heatmap over the first two varied parameters and a line
     over the first.  Further varied parameters are held at their middle value
     (grid designs; the figure says so).  With exactly two varied parameters
     the line gets one line per value of the second (up to six).  When holding
