@@ -5,8 +5,10 @@ base64, or SVG inline), and there is no link to any outside resource, so it
 can be mailed, archived or opened offline.  It reads on a phone (viewport,
 fluid layout, wide tables scroll sideways) and prints cleanly.
 
-Every number it states comes from the stored results; every parameter is
-shown with the facts it cites or the assumption behind it.
+Every number it states comes from the stored results' summary, each outcome
+over its own denominator named in words, with the label declared in
+:mod:`sim.model.outcomes`; every parameter is shown with the facts it cites
+or the assumption behind it.
 """
 
 from __future__ import annotations
@@ -22,17 +24,26 @@ from typing import Iterable
 
 from . import __version__
 from .figures import labels as L
+from .model.outcomes import BY_NAME
 from .results import RunResult
 
 #: Captions of the run figures, by file name.
 CAPTIONS = {
     "force_distribution": "How large the force in Ukraine gets, given a ceasefire, against the minimum "
                           "effective and target sizes.",
-    "troops_by_state": "Expected troops by state, with 95% intervals, and which contributions depend on a "
-                       "US backstop or a parliamentary vote.",
-    "outcome_funnel": "From ceasefire to activation: the share of replications reaching each stage.",
-    "timeline": "Month by month: ceasefire, ratification, deployment, violation and activation.",
+    "troops_by_state": "Expected troops by state, with 95% simulation-noise intervals, and which contributions "
+                       "depend on a US backstop or a parliamentary vote.",
+    "outcome_funnel": "From ceasefire to activation: each stage as a share of the one before it, with its "
+                      "denominator.",
+    "timeline": "Month by month: ceasefire, guarantee in force, deployment, violations, activation and "
+                "collapse; Russia's actions each month.",
+    "survival": "How long the ceasefire holds, and how long until the first violation (Kaplan–Meier).",
 }
+
+#: Outcomes stated among the key findings, in this order: the key declarations with the context
+#: that explains them (whether a guarantee was in force, how soon violations come).
+FINDINGS = ("ceasefire", "guarantee_in_force", "force_ge_minimum", "force_in_ukraine", "violation",
+            "violation_within_12", "violations_per_year", "attributed", "no_guarantee", "activated", "collapsed")
 
 
 def esc(text) -> str:
@@ -42,76 +53,65 @@ def esc(text) -> str:
 # --------------------------------------------------------------------------- findings
 
 
+def finding(e) -> str:
+    """One outcome as a sentence: its declared label, its estimate over its denominator in words."""
+    if e.n == 0:
+        return f"{e.label}: not measurable in this run — there are no {e.denominator_label}."
+    return f"{e.label}: {L.estimate_phrase(e)}."
+
+
 def findings(result: RunResult) -> list[str]:
-    """The key findings as plain sentences, each share with its 95% interval."""
+    """The key findings as plain sentences: each outcome with its 95% simulation-noise interval and
+    the replications it is a share (or mean, or rate) of."""
     s = result.summary
     sc = result.scenario
-    p = s["probabilities"]
     th = sc.thresholds
     horizon = sc.run.horizon_months
     out = []
-
-    def ph(d, of="replications"):
-        return L.share_phrase(d["p"], d["low"], d["high"], of)
-
-    if sc.ceasefire.assumed_month is not None:
-        out.append(f"A ceasefire is assumed from month {sc.ceasefire.assumed_month} in every replication; "
-                   "everything below is conditional on it.")
-    else:
-        out.append(f"In {ph(p['ceasefire'])} a ceasefire is reached within the {horizon} months simulated.")
-    out.append(
-        f"In {ph(p['force_ge_minimum'])} the force in Ukraine reaches the minimum effective size of "
-        f"{L.troops(th.minimum_effective_force)} troops; in {ph(p['force_ge_target'])} it reaches the target "
-        f"of {L.troops(th.target_force)}."
-    )
-    q = s["force_in_ukraine_given_ceasefire"]
-    if not L.is_missing(q.get("q50")):
-        out.append(
-            f"Given a ceasefire, the median force in Ukraine is {L.troops(q['q50'])} troops; half of the "
-            f"replications lie between {L.troops(q['q25'])} and {L.troops(q['q75'])}, and 90% between "
-            f"{L.troops(q['q05'])} and {L.troops(q['q95'])}."
-        )
-    tc = s["troop_contributors"]
-    out.append(
-        f"In {ph(p['deployed'])} any troops are deployed in Ukraine; on average {tc['mean']:.1f} states send "
-        f"troops (95% interval {tc['low']:.1f}–{tc['high']:.1f})."
-    )
-    out.append(
-        f"In {ph(p['violation'])} the ceasefire is violated, and in {ph(p['attributed'])} a violation is "
-        "detected and attributed to Russia."
-    )
-    cond = s["conditional"]["activated_given_attributed"]
-    if cond["n"]:
-        out.append(
-            f"When a violation is attributed to Russia, the guarantee activates in "
-            f"{ph(cond, 'those cases')}, out of {cond['n']:,} attributed violations; overall it is put to "
-            f"the test and activated in {ph(p['activated'])}."
-        )
-    else:
-        out.append("No violation was attributed to Russia in any replication, so the guarantee was never "
-                   "put to the test.")
-    levels = [(k, v) for k, v in s.get("us_backstop", {}).items() if v > 0]
+    for name in FINDINGS:
+        e = s[name]
+        if name == "ceasefire" and sc.ceasefire.assumed_month is not None:
+            out.append(f"A ceasefire is assumed from month {sc.ceasefire.assumed_month} in every replication; "
+                       "everything below is conditional on it.")
+            continue
+        sentence = finding(e)
+        if name == "ceasefire":
+            sentence = sentence[:-1] + f", within the {horizon} months simulated."
+        elif name == "force_ge_minimum":
+            sentence = sentence[:-1] + (f"; the minimum effective size is {L.troops(th.minimum_effective_force)} "
+                                        f"troops, the target {L.troops(th.target_force)}.")
+        elif name == "force_in_ukraine" and e.n:
+            q = e.quantiles
+            sentence = sentence[:-1] + (
+                f"; median {L.troops(q['q50'])}, half of these replications between {L.troops(q['q25'])} and "
+                f"{L.troops(q['q75'])}, 90% between {L.troops(q['q05'])} and {L.troops(q['q95'])}.")
+        out.append(sentence)
+    held = s.survival.get("collapsed")
+    if held is not None and held.n:
+        end = held.months[-1]
+        out.append(f"Kaplan–Meier: the ceasefire has not collapsed {end} months after it began in "
+                   f"{L.share_with_interval(held.survival[-1], held.low[-1], held.high[-1])} of the "
+                   f"{held.n:,} replications with a ceasefire (a ceasefire that ends at the horizon is censored).")
+    levels = [(k, v) for k, v in s.us_backstop.items() if v > 0]
     if levels:
         order = {name: i for i, name in enumerate(L.LEVELS)}
         levels.sort(key=lambda kv: order.get(kv[0], 99))
         out.append("The US backstop realised is " + _join([f"{k} in {L.pct(v)}" for k, v in levels])
-                   + " of replications.")
+                   + " of all replications.")
     names = {st.id: st for st in sc.states}
-    top = [r for r in s.get("top_contributors", []) if r["expected_troops"] > 0][:3]
+    top = [r for r in s.top_contributors if r.expected_troops > 0][:3]
     if top:
         parts = []
         for r in top:
-            st = names.get(r["state"])
+            st = names.get(r.state)
             where = ", next to Ukraine" if st is not None and st.troops.deployment == "nearby" else ""
-            parts.append(f"{st.name if st else r['state']} ({L.troops(r['expected_troops'])} troops{where}, "
-                         f"95% interval {L.troops(r['expected_troops_low'])}–{L.troops(r['expected_troops_high'])})")
-        out.append("The largest expected contributions come from " + _join(parts) + ".")
-    cost = s.get("cost_usd_bn_mean")
-    if cost and not L.is_missing(cost.get("mean")):
-        out.append(
-            f"The mean cost of troops and aid over the {horizon} months is {cost['mean']:,.1f} billion USD "
-            f"(95% interval {cost['low']:,.1f}–{cost['high']:,.1f})."
-        )
+            parts.append(f"{st.name if st else r.state} ({L.troops(r.expected_troops)} troops{where}, "
+                         f"{L.NOISE_INTERVAL} {L.troops(r.expected_troops_low)}–{L.troops(r.expected_troops_high)})")
+        out.append("The largest expected contributions (means over all replications) come from "
+                   + _join(parts) + ".")
+    cost = s["cost_usd_bn"]
+    if cost.n and not L.is_missing(cost.mean):
+        out.append(finding(cost))
     return out
 
 
@@ -125,7 +125,7 @@ def _join(items: list[str]) -> str:
 
 
 def _render_run_figures(result: RunResult) -> dict[str, str]:
-    """The four run figures as data: URIs of PNGs, drawn in memory."""
+    """The run figures as data: URIs of PNGs, drawn in memory."""
     from .figures import run as figs
     from .figures.style import house_style
 
@@ -293,7 +293,7 @@ def _assumptions_section(result: RunResult) -> str:
 def _states_section(result: RunResult) -> str:
     sc = result.scenario
     ev = result.evidence
-    by_row = {r["state"]: r for r in result.summary.get("states", [])}
+    by_row = {r.state: r.model_dump() for r in result.summary.states}
     state_ev = {s["id"]: s for s in (ev or {}).get("states", [])}
     rows = []
     # Largest expected contribution first; states sending none keep the scenario's order.
@@ -317,17 +317,20 @@ def _states_section(result: RunResult) -> str:
         rows.append(
             f"<tr><th scope=\"row\">{esc(st.name)} <span class=\"muted\">({esc(st.id)})</span></th>"
             f'<td class="num">{interval}</td><td class="num">{esc(L.pct(r.get("p_deploys")))}</td>'
-            f'<td class="num">{esc(L.pct(r.get("p_approved")))}</td>'
-            f'<td class="num">{esc(L.pct(r.get("p_assisted")))}</td>'
+            f'<td class="num">{esc(L.pct(r.get("p_ratified")))}</td>'
+            f'<td class="num">{esc(L.pct(r.get("p_withdrew")))}</td>'
+            f'<td class="num">{esc(L.pct(r.get("p_military_response")))}</td>'
             f"<td>{esc(where)}</td><td>{esc(cond)}</td><td>{vote}</td><td class=\"ev\">{cell}</td></tr>"
         )
-    head = ("<thead><tr><th scope=\"col\">State</th><th scope=\"col\">Expected troops (95% interval)</th>"
-            "<th scope=\"col\">Deploys</th><th scope=\"col\">Approved</th><th scope=\"col\">Assists if invoked</th>"
+    head = ("<thead><tr><th scope=\"col\">State</th><th scope=\"col\">Expected troops (95% simulation-noise "
+            "interval)</th><th scope=\"col\">Deploys</th><th scope=\"col\">Ratifies the treaty</th>"
+            "<th scope=\"col\">Withdraws its mandate</th><th scope=\"col\">Responds militarily</th>"
             "<th scope=\"col\">Troops go</th><th scope=\"col\">Needs US backstop</th><th scope=\"col\">Vote</th>"
             "<th scope=\"col\">Evidence for its stance</th></tr></thead>")
     return ('<section id="states"><h2>The coalition, state by state</h2>'
             "<p>Largest expected contribution first. Expected troops are means over all replications; "
-            "the shares (deploys, approved, assists if invoked) are of all replications.</p>"
+            "the shares (deploys, ratifies, withdraws, responds militarily to an attributed action) are "
+            "of all replications.</p>"
             '<div class="scroll"><table class="states">' + head + "<tbody>" + "".join(rows)
             + "</tbody></table></div></section>")
 
@@ -522,8 +525,11 @@ def render_report(result: RunResult, figures: dict[str, Path] | None = None, *,
         f'<p class="lede">{esc(sc.description)}</p>' if sc.description else "",
         "</header>",
         '<section id="findings"><h2>Key findings</h2>'
-        "<p class=\"muted small\">Shares are of simulated replications; intervals are 95% Wilson intervals "
-        "(Monte Carlo uncertainty only — they do not cover doubts about the assumptions below).</p>"
+        "<p class=\"muted small\">Each number is over the replications named after it (its denominator). "
+        "Intervals are 95% simulation-noise intervals: they cover the randomness of running a finite number "
+        "of replications (Wilson for shares, a ratio estimator for rates, the normal approximation for means), "
+        "not doubts about the assumptions below; the spread across those assumptions is not computed "
+        "here.</p>"
         f'<ul class="findings">{items}</ul></section>',
         _figures_section(result, figures),
         _sources_section(result),
@@ -548,7 +554,7 @@ def write_report(result: RunResult, path: str | Path, figures: dict[str, Path] |
     """Write one self-contained HTML report of a run to ``path``; return the file's path.
 
     ``figures`` maps names to PNG or SVG files to embed (e.g. from
-    :func:`sim.figures.save_run_figures`); when None the four run figures are
+    :func:`sim.figures.save_run_figures`); when None the run figures are
     drawn in memory.  ``manifest`` (the results folder's ``manifest.json``)
     supplies recorded versions, the git commit and the run's date.  If
     ``path`` is a directory the report is written to ``report.html`` in it.

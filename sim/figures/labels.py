@@ -109,7 +109,7 @@ def estimate_text(e) -> str:
 def estimate_phrase(e, decimals: int | None = None) -> str:
     """An estimate for sentences, with its denominator in words:
     ``71% of the 2,000 replications with a ceasefire (95% simulation-noise interval 69–73%)``."""
-    of = f"the {e.n:,} {e.denominator_label}"
+    of = f"all {e.n:,} replications" if e.outcome.denominator == "all" else f"the {e.n:,} {e.denominator_label}"
     if e.kind == "share":
         return share_with_interval(e.p, e.noise.low, e.noise.high, of=of)
     unit = e.outcome.unit

@@ -35,6 +35,7 @@ Kaplan–Meier estimates from :func:`scipy.stats.ecdf` on
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Annotated, Literal, Union
 
@@ -458,7 +459,9 @@ def kaplan_meier(event: str, time, happened, confidence: float = CONFIDENCE) -> 
     else:
         res = stats.ecdf(stats.CensoredData(uncensored=t[e], right=t[~e]))
         surv = res.sf.evaluate(months)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            # Undefined where S = 1 (before the first event) or S = 0: handled below and left NaN.
+            warnings.simplefilter("ignore", RuntimeWarning)
             ci = res.sf.confidence_interval(confidence_level=confidence, method="log-log")
             low, high = ci.low.evaluate(months), ci.high.evaluate(months)
         # Before the first event nothing can be said but S = 1: the interval is the point.
