@@ -21,7 +21,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from .. import __version__
 from ..model.outcomes import BY_NAME, DENOMINATORS
 from ..results import RunResult
-from ..results.summary import share_estimate
+from ..results.summary import denominator, share_estimate
 from . import labels as L
 from . import style as S
 from .save import save_figure
@@ -66,8 +66,6 @@ def force_distribution(result: RunResult) -> Figure:
         at_min, at_target = summary["force_ge_minimum"], summary["force_ge_target"]
         minimum = float(sc.thresholds.minimum_effective_force)
         target = float(sc.thresholds.target_force)
-        from ..results.summary import denominator
-
         given = runs.loc[denominator(runs, force.denominator), force.source].to_numpy(dtype=float)
         n = len(given)
 
