@@ -10,7 +10,10 @@ import pytest
 
 import sim
 from sim.cli import main
+from sim.commands import format_summary
+from sim.model.outcomes import KEY_OUTCOMES, OUTCOMES
 from sim.results import load, wilson
+from sim.results.summary import Summary, columns_for, summarise
 
 from .conftest import CASES, SCENARIOS
 
@@ -38,30 +41,31 @@ def test_run_writes_the_results_folder(paris_run):
     assert manifest["timing"]["seconds"] >= 0
     runs = pd.read_parquet(paris_run / "runs.parquet")
     assert len(runs) == 1500 and runs["replication"].tolist() == list(range(1500))
-    for column in ("ceasefire", "ceasefire_month", "us_backstop", "force_in_ukraine", "force_nearby",
-                   "troop_contributors", "force_ge_minimum", "force_ge_target", "deterrence", "violation",
-                   "violation_month", "detected", "attributed", "test_outcome", "assisting_share", "cost_usd_bn"):
-        assert column in runs.columns
+    # every declared outcome's column, and every column its denominator and exposure need
+    assert set(columns_for(OUTCOMES)) <= set(runs.columns)
     states = pd.read_parquet(paris_run / "states.parquet")
     assert len(states) == 1500 * len(sim.load_scenario(PARIS).scenario.states)
 
 
 def test_summary_matches_the_stored_runs(paris_run):
-    """Every summary number can be recomputed from runs.parquet."""
-    summary = json.loads((paris_run / "summary.json").read_text())
+    """The stored summary is the one recomputed from runs.parquet and states.parquet alone."""
+    stored = json.loads((paris_run / "summary.json").read_text())
     runs = pd.read_parquet(paris_run / "runs.parquet")
-    n = len(runs)
-    k = int(runs["force_ge_minimum"].sum())
-    p, low, high = wilson(k, n)
-    d = summary["probabilities"]["force_ge_minimum"]
-    assert (d["k"], d["n"]) == (k, n) and d["p"] == pytest.approx(p) and d["low"] == pytest.approx(low)
-    act = summary["conditional"]["activated_given_attributed"]
-    assert act["n"] == int(runs["attributed"].sum())
-    assert act["k"] == int((runs["test_outcome"] == "activated").sum())
-    q = summary["force_in_ukraine_given_ceasefire"]
-    assert q["q50"] == pytest.approx(runs.loc[runs["ceasefire"], "force_in_ukraine"].median())
-    top = summary["top_contributors"][0]
     states = pd.read_parquet(paris_run / "states.parquet")
+    again = summarise(runs, states, scenario=stored["scenario"], seed=stored["seed"],
+                      block_size=stored["block_size"], evidence=stored["evidence"])
+    assert again.to_dict() == stored
+    # Spot checks by hand, so the test does not only compare the summary with itself.
+    cf = runs[runs["ceasefire"]]
+    d = stored["outcomes"]["force_ge_minimum"]
+    p, low, _ = wilson(int(cf["force_ge_minimum"].sum()), len(cf))
+    assert (d["k"], d["n"]) == (int(cf["force_ge_minimum"].sum()), len(cf))
+    assert d["p"] == pytest.approx(p) and d["noise"]["low"] == pytest.approx(low)
+    act = stored["outcomes"]["activated"]
+    assert act["n"] == int(runs["guarantee_test"].isin(["activated", "failed"]).sum())
+    assert act["k"] == int((runs["guarantee_test"] == "activated").sum())
+    assert stored["outcomes"]["force_in_ukraine"]["quantiles"]["q50"] == pytest.approx(cf["force_in_ukraine"].median())
+    top = stored["top_contributors"][0]
     assert top["expected_troops"] == pytest.approx(states.groupby("state", observed=True)["troops"].mean().max())
 
 
@@ -99,7 +103,7 @@ def test_default_folder_is_new_each_time_and_file_is_short_for_run(in_tmp, capsy
     folders = sorted((in_tmp / "results" / "minimal").iterdir())
     assert len(folders) == 2 and all((f / "runs.parquet").is_file() for f in folders)
     out = capsys.readouterr().out
-    assert "Outcome" in out and "95% interval" in out and "results: results/minimal/" in out
+    assert "Key outcomes" in out and "95% simulation-noise interval" in out and "results: results/minimal/" in out
 
 
 def test_bad_scenario_writes_nothing(in_tmp, capsys):
@@ -117,7 +121,8 @@ def test_api_run_writes_nothing_and_round_trips(in_tmp, tmp_path):
     pd.testing.assert_frame_equal(result.runs, back.runs)
     pd.testing.assert_frame_equal(result.timeline, back.timeline)
     assert back.evidence["coverage"] == result.evidence["coverage"]
-    assert back.summary["probabilities"] == result.summary["probabilities"]
+    assert isinstance(back.summary, Summary)
+    assert back.summary.to_dict() == result.summary.to_dict()
 
 
 def test_run_on_two_workers_gives_the_same_files(tmp_path):
@@ -127,3 +132,22 @@ def test_run_on_two_workers_gives_the_same_files(tmp_path):
     assert main(["run", *common, "--out", str(b), "--workers", "2"]) == 0
     for name in ("runs.parquet", "states.parquet", "timeline.parquet"):
         assert (a / name).read_bytes() == (b / name).read_bytes()
+
+
+def test_terminal_summary_uses_the_declarations(paris_run):
+    """Each key outcome's line is `label: estimate [low, high] (k/n denominator words)`, in declaration order."""
+    result = load(paris_run)
+    text = format_summary(result)
+    lines = [line.strip() for line in text.splitlines()]
+    found = []
+    for o in KEY_OUTCOMES:
+        line = next(line for line in lines if line.startswith(o.label + ":"))
+        found.append(lines.index(line))
+        e = result.summary[o.name]
+        assert line.endswith(f"{e.denominator_label})"), line
+        if o.kind == "share":
+            assert f"{100 * e.p:.1f}% [{100 * e.noise.low:.1f}%, {100 * e.noise.high:.1f}%]" in line
+            assert f"({e.k:,}/{e.n:,} {e.denominator_label})" in line
+    assert found == sorted(found)
+    assert "held" not in text and "95% simulation-noise interval" in text
+    assert "Peak force in Ukraine" in text and "Top contributors" in text
