@@ -24,8 +24,10 @@ from matplotlib.figure import Figure  # noqa: E402
 
 import sim  # noqa: E402
 from sim import figures  # noqa: E402
-from sim.figures.compare import median_with_interval  # noqa: E402
-from sim.results.summary import PROBABILITIES, wilson  # noqa: E402
+from sim.figures import labels as L  # noqa: E402
+from sim.figures.run import funnel_stages  # noqa: E402
+from sim.model.outcomes import BY_NAME, DENOMINATORS, KEY_OUTCOMES, OUTCOMES  # noqa: E402
+from sim.results.summary import wilson  # noqa: E402
 
 from .conftest import SCENARIOS  # noqa: E402
 
@@ -89,10 +91,14 @@ NUM = r"(\d+(?:\.\d+)?)"
 
 
 def shares_in(text: str, lead: str) -> tuple[float, float, float]:
-    """Parse '<lead> 34% (95% interval 32–36%)' → (0.34, 0.32, 0.36)."""
-    m = re.search(re.escape(lead) + rf"\s*{NUM}% \(95% interval {NUM}–{NUM}%\)", text)
-    assert m, f"no '{lead} X% (95% interval A–B%)' in: {text}"
+    """Parse '<lead> 34% of … (95% simulation-noise interval 32–36%)' → (0.34, 0.32, 0.36)."""
+    m = re.search(re.escape(lead) + rf"\s*{NUM}% of [^(]*\(95% simulation-noise interval {NUM}–{NUM}%\)", text)
+    assert m, f"no '{lead} X% of … (95% simulation-noise interval A–B%)' in: {text}"
     return tuple(float(g) / 100 for g in m.groups())
+
+
+def unwrap(text: str) -> str:
+    return " ".join(text.split())
 
 
 def close_to(shown: float, exact: float) -> bool:
@@ -102,16 +108,16 @@ def close_to(shown: float, exact: float) -> bool:
 
 # --------------------------------------------------------------------------- run figures
 
-RUN_FIGURES = ["force_distribution", "troops_by_state", "outcome_funnel", "timeline"]
+RUN_FIGURES = ["force_distribution", "troops_by_state", "outcome_funnel", "timeline", "survival"]
 
 
 @pytest.fixture(scope="module")
 def saved(paris, tmp_path_factory):
-    """The four run figures written once by save_run_figures."""
+    """The run figures written once by save_run_figures."""
     return figures.save_run_figures(paris, tmp_path_factory.mktemp("run") / "figures")
 
 
-def test_save_run_figures_writes_four_named_pairs(saved):
+def test_save_run_figures_writes_named_pairs(saved):
     assert sorted(p.name for p in saved) == sorted(f"{n}.{ext}" for n in RUN_FIGURES for ext in ("png", "svg"))
     for p in saved:
         if p.suffix == ".svg":
@@ -142,14 +148,17 @@ def test_force_distribution_marks_thresholds_and_states_p_minimum(paris):
     th = paris.scenario.thresholds
     vertical = {line.get_xdata()[0] for line in ax.get_lines() if len(set(line.get_xdata())) == 1}
     assert {th.minimum_effective_force, th.target_force} <= vertical
-    labels = " ".join(texts(fig))
+    labels = unwrap(" ".join(texts(fig)))
     assert "Minimum effective" in labels and f"{th.minimum_effective_force:,.0f}" in labels
     assert "Target" in labels and f"{th.target_force:,.0f}" in labels
 
     runs = paris.runs[paris.runs["ceasefire"]]
     p, low, high = wilson(int((runs["force_in_ukraine"] >= th.minimum_effective_force).sum()), len(runs))
-    shown = shares_in(labels, f"minimum effective size of {th.minimum_effective_force:,.0f} troops in")
+    shown = shares_in(labels, f"{BY_NAME['force_ge_minimum'].label}:")
     assert close_to(shown[0], p) and close_to(shown[1], low) and close_to(shown[2], high)
+    assert f"of the {len(runs):,} {DENOMINATORS['ceasefire']}" in labels
+    force = BY_NAME["force_in_ukraine"]
+    assert fig.axes[0].get_xlabel() == f"{force.label} ({force.unit})"
 
     # The share at zero is shown, with its own label.
     zero = (runs["force_in_ukraine"] <= 0).mean()
@@ -159,7 +168,7 @@ def test_force_distribution_marks_thresholds_and_states_p_minimum(paris):
 def test_troops_by_state_shows_contributors_and_their_conditions(paris):
     fig = figures.troops_by_state(paris)
     ax, marks = fig.axes[0], fig.axes[1]
-    table = [r for r in paris.summary["states"] if r["expected_troops"] > 0]
+    table = [r.model_dump() for r in paris.summary.states if r.expected_troops > 0]
     by_id = {s.id: s for s in paris.scenario.states}
     shown = [t.get_text() for t in ax.get_yticklabels()]
     # Largest first (at the top).
@@ -180,34 +189,60 @@ def test_troops_by_state_shows_contributors_and_their_conditions(paris):
 def test_troops_by_state_top_keeps_the_largest(paris):
     fig = figures.troops_by_state(paris, top=3)
     names = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    top3 = [r["state"] for r in paris.summary["states"][:3]]
+    top3 = [r.state for r in paris.summary.states[:3]]
     assert [n[-4:-1] for n in names] == top3
     assert "smaller contributors not shown" in " ".join(texts(fig))
 
 
-def test_outcome_funnel_bars_are_the_summary_probabilities(paris):
+def test_outcome_funnel_bars_are_nested_shares_with_their_denominators(paris):
     fig = figures.outcome_funnel(paris)
     ax = fig.axes[0]
-    bars = [p for p in ax.patches]
-    stages = ["ceasefire", "deployed", "violation", "detected", "attributed", "activated"]
-    widths = [b.get_width() for b in bars]
+    widths = [b.get_width() for b in ax.patches]
     runs = paris.runs
-    exact = [runs["ceasefire"].mean(), runs["deployed"].mean(), runs["violation"].mean(),
-             runs["detected"].mean(), runs["attributed"].mean(), (runs["test_outcome"] == "activated").mean()]
+    # Each stage as a share of the one before, worked out from the runs by hand.
+    tested = runs["guarantee_test"].isin(["activated", "failed"])
+    stages = [runs["ceasefire"], runs["violation"], runs["attributed"], tested, runs["guarantee_test"] == "activated"]
+    before = [pd.Series(True, index=runs.index), *stages[:-1]]
+    exact = [(s & b).sum() / b.sum() for s, b in zip(stages, before)]
     np.testing.assert_allclose(widths, 100 * np.array(exact))
-    assert [t.get_text() for t in ax.get_yticklabels()][0] == "Ceasefire reached"
-    assert len(stages) == len(bars)
+    # Labels are the declarations: outcomes' labels, and the 'tested' denominator for the fourth stage.
+    ticks = [unwrap(t.get_text()) for t in ax.get_yticklabels()]
+    assert ticks == [BY_NAME[n].label for n in ("ceasefire", "violation", "attributed")] + [
+        "Guarantee " + DENOMINATORS["tested"].removeprefix("replications whose guarantee "),
+        BY_NAME["activated"].label]
+    written = " ".join(unwrap(t) for t in texts(fig))
+    for name in ("ceasefire", "violation", "attributed", "no_guarantee", "activated"):
+        assert f"of {BY_NAME[name].denominator_label}" in written, name
+    for (_, e), b in zip(funnel_stages(paris), before):
+        assert e.n == int(b.sum())
 
 
 def test_timeline_lines_end_at_the_final_shares(paris):
     fig = figures.timeline(paris)
-    ax = fig.axes[0]
+    ax, actions = fig.axes[0], fig.axes[1]
     tl = paris.timeline
     ends = sorted(round(line.get_ydata()[-1], 6) for line in ax.get_lines())
-    curves = ("ceasefire", "ratified", "deployed", "violated", "activated")
+    curves = ("ceasefire", "guarantee_in_force", "deployed", "violated", "activated", "collapsed")
     want = sorted(round(100 * tl[c].iloc[-1], 6) for c in curves)
     assert ends == want
-    assert ax.get_xlabel().startswith("Months")
+    assert actions.get_xlabel().startswith("Months")
+    # Russia's actions: per 100 replications in a ceasefire that month.
+    counts = paris.timeline_counts
+    probes = 100 * counts["probe"] / counts["ceasefire"]
+    np.testing.assert_allclose(actions.get_lines()[0].get_ydata(), probes.to_numpy())
+    shown = " ".join(texts(fig))
+    assert all(L.TIMELINE_LABELS[c] in shown for c in (*curves, "probe", "limited", "major"))
+
+
+def test_survival_draws_the_summary_curves_with_declared_labels(paris):
+    fig = figures.survival(paris)
+    for ax, name in zip(fig.axes, ("collapsed", "months_to_violation")):
+        curve = paris.summary.survival[name]
+        step = ax.get_lines()[0]
+        np.testing.assert_allclose(step.get_ydata(), 100 * np.array(curve.survival))
+        np.testing.assert_allclose(step.get_xdata(), curve.months)
+        assert f"event: {BY_NAME[name].label}" in [t.get_text() for t in ax.texts]
+    assert "95% simulation-noise interval" in " ".join(texts(fig))
 
 
 def test_no_ceasefire_is_said_not_drawn_empty(paris, tmp_path):
@@ -222,8 +257,12 @@ def test_no_ceasefire_is_said_not_drawn_empty(paris, tmp_path):
 # --------------------------------------------------------------------------- sweep figures
 
 
+#: The outcomes in synthetic points tables: every declared share and rate.
+SWEEP_OUTCOMES = [o for o in OUTCOMES if o.kind in ("share", "rate")]
+
+
 def synthetic_points(params: dict[str, list], replications: int = 200, seed: int = 0) -> pd.DataFrame:
-    """A points table following the sweep contract: outcome rises with the US level and acceptance."""
+    """A points table following the sweep contract: outcomes rise with the US level and acceptance."""
     rng = np.random.default_rng(seed)
     rows = []
     for i, combo in enumerate(itertools.product(*params.values())):
@@ -231,10 +270,14 @@ def synthetic_points(params: dict[str, list], replications: int = 200, seed: int
         level = LEVELS.index(row.get("united_states.backstop", "political"))
         acc = row.get("russia.acceptance.without_troops", 0.5)
         base = -2.0 + 0.6 * level + 2.0 * acc
-        for j, name in enumerate([*PROBABILITIES, "activated_given_attributed"]):
+        for j, o in enumerate(SWEEP_OUTCOMES):
             p = 1 / (1 + np.exp(-(base - 0.3 * j)))
             k = rng.binomial(replications, p)
-            row[name], row[f"{name}_low"], row[f"{name}_high"] = wilson(k, replications)
+            value = wilson(k, replications)
+            if o.kind == "rate":  # events per ceasefire-year, on the order of one
+                value = tuple(2 * v for v in value)
+            row[o.name], row[f"{o.name}_low"], row[f"{o.name}_high"] = value
+            row[f"{o.name}_n"] = replications
         for q, v in zip(("q05", "q25", "q50", "q75", "q95"), (2000, 5000, 8000, 11000, 15000)):
             row[f"force_in_ukraine_{q}"] = v * (1 + 0.1 * level)
         rows.append(row)
@@ -272,6 +315,9 @@ def test_sweep_heatmap_orders_levels_and_shows_values(grid, tmp_path):
     cell = [t.get_text() for t in ax.texts if t.get_position() == (4, 2)]
     assert cell == [f"{v:.0f}%" if v >= 10 else f"{v:.1f}%"]
     assert "(US backstop level)" in ax.get_xlabel() and "(probability)" in ax.get_ylabel()
+    title = max(fig.texts, key=lambda t: t.get_fontsize()).get_text()
+    assert unwrap(title).startswith(BY_NAME["force_ge_minimum"].label + ",")
+    assert f"% of {DENOMINATORS['ceasefire']}" in unwrap(fig.axes[-1].get_ylabel())
     assert_sweep_footer(fig, manifest, len(points))
     assert_real_png(figures.save_figure(fig, tmp_path, "heat")[0])
 
@@ -311,8 +357,16 @@ def test_sweep_line_follows_the_level_order_with_its_band(grid, tmp_path):
     assert band[:, 1].min() == pytest.approx(100 * by_level["activated_low"].min())
     assert band[:, 1].max() == pytest.approx(100 * by_level["activated_high"].max())
     assert [t.get_text() for t in ax.get_xticklabels()] == LEVELS
+    assert unwrap(ax.get_ylabel()).startswith(BY_NAME["activated"].label)
+    assert DENOMINATORS["tested"] in unwrap(ax.get_ylabel())
     assert_sweep_footer(fig, manifest, len(one))
     assert_real_png(figures.save_figure(fig, tmp_path, "line")[0])
+
+    # A rate is drawn in its unit, not as a percentage.
+    rate = figures.sweep_line(one, "united_states.backstop", "violations_per_year", manifest)
+    line = rate.axes[0].get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata(), by_level["violations_per_year"].to_numpy())
+    assert "per ceasefire-year" in rate.axes[0].get_ylabel()
 
     by = figures.sweep_line(points, "united_states.backstop", "activated", manifest,
                             by="russia.acceptance.without_troops")
@@ -324,7 +378,7 @@ def test_save_sweep_figures_grid_and_sampled(grid, tmp_path):
     paths = figures.save_sweep_figures(points, manifest, tmp_path / "grid")
     names = sorted(p.name for p in paths if p.suffix == ".png")
     assert names == sorted(f"sweep_{kind}_{o}.png" for kind in ("heatmap", "line")
-                           for o in ("force_ge_minimum", "activated"))
+                           for o in ("force_ge_minimum", "violations_per_year", "activated"))
     for p in paths:
         if p.suffix == ".png":
             assert_real_png(p)
@@ -342,7 +396,8 @@ def test_save_sweep_figures_grid_and_sampled(grid, tmp_path):
                                             "states.DEU.troops.willingness"]}
     paths = figures.save_sweep_figures(sampled, manifest3, tmp_path / "sampled")
     names = sorted(p.name for p in paths if p.suffix == ".png")
-    assert names == ["sweep_points_activated.png", "sweep_points_force_ge_minimum.png"]
+    assert names == ["sweep_points_activated.png", "sweep_points_force_ge_minimum.png",
+                     "sweep_points_violations_per_year.png"]
     for p in paths:
         if p.suffix == ".png":
             assert_real_png(p)
@@ -358,11 +413,15 @@ def test_comparison_side_by_side(paris, without_us, tmp_path):
     text = footer(fig)
     assert "without-us-2025-03" in text and "paris" in text
     assert "replications 400/600" in text and "seed 3/11" in text
-    # The P(force ≥ minimum) panel shows each scenario's summary value.
-    panel = next(ax for ax in fig.axes if "minimum" in ax.get_title(loc="left"))
+    # One panel per key outcome (a level has no single value), titled with its declared label.
+    titles = [unwrap(ax.get_title(loc="left")) for ax in fig.axes]
+    assert titles == [o.label for o in KEY_OUTCOMES if o.kind != "level"]
+    # The force ≥ minimum panel shows each scenario's summary value over its own denominator.
+    panel = fig.axes[titles.index(BY_NAME["force_ge_minimum"].label)]
     xs = sorted(panel.get_lines()[0].get_xdata())
-    want = sorted(100 * r.summary["probabilities"]["force_ge_minimum"]["p"] for r in (paris, without_us))
+    want = sorted(100 * r.summary["force_ge_minimum"].p for r in (paris, without_us))
     np.testing.assert_allclose(xs, want)
+    assert unwrap(panel.get_xlabel()) == f"% of {DENOMINATORS['ceasefire']}"
     assert_real_png(figures.save_figure(fig, tmp_path, "comparison")[0])
 
 
@@ -380,8 +439,6 @@ def test_comparison_trend_needs_two_dates(paris, without_us, tmp_path):
     assert sorted(p.name for p in paths) == ["comparison.png", "comparison.svg"]
 
 
-def test_median_interval_matches_order_statistics():
-    # n = 100: the 95% distribution-free interval runs from the 40th to the 61st order statistic.
-    m, low, high = median_with_interval(np.arange(1, 101))
-    assert (m, low, high) == (50.5, 40.0, 61.0)
-    assert all(np.isnan(median_with_interval(np.array([]))))
+def test_labels_are_the_declarations():
+    for o in OUTCOMES:
+        assert L.outcome_label(o.name) == o.label

@@ -72,7 +72,7 @@ def force_distribution(result: RunResult) -> Figure:
         fig = S.new_figure(8.5, 5.4)
         ax = fig.add_subplot()
         if n == 0:
-            S.no_data(ax, f"No {force.denominator_label}, so no force was deployed.")
+            S.no_data(ax, "No replication reached a ceasefire, so no force was deployed.")
             S.frame(fig, "Force in Ukraine: no ceasefire in any replication", None, run_footer(result))
             return fig
 
