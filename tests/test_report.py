@@ -25,7 +25,8 @@ import pytest  # noqa: E402
 
 import sim  # noqa: E402
 from sim.figures import save_run_figures  # noqa: E402
-from sim.report import write_report  # noqa: E402
+from sim.figures.run import RUN_FIGURES  # noqa: E402
+from sim.report import FINDINGS, write_report  # noqa: E402
 
 from .conftest import SCENARIOS  # noqa: E402
 
@@ -52,17 +53,24 @@ def text_of(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
-def sentence_shares(text: str, after: str) -> list[tuple[float, float, float]]:
-    """Every 'X% of … (95% interval A–B%)' in the sentence that contains ``after``."""
-    sentence = next((s for s in re.split(r"(?<=\.) ", text) if after in s), None)
-    assert sentence, f"no sentence containing {after!r}"
-    found = re.findall(rf"{NUM}% of [a-z ]+? \(95% interval {NUM}–{NUM}%\)", sentence)
-    assert found, f"no share with an interval in: {sentence}"
-    return [tuple(float(x) / 100 for x in f) for f in found]
+def sentence_with(text: str, start: str) -> str:
+    """The sentence that begins with ``start``."""
+    sentence = next((s for s in re.split(r"(?<=\.) ", text) if s.startswith(start)), None)
+    assert sentence, f"no sentence starting with {start!r}"
+    return sentence
 
 
-def matches(shown: tuple, d: dict) -> bool:
-    return all(abs(a - b) <= 0.005 + 1e-9 for a, b in zip(shown, (d["p"], d["low"], d["high"])))
+def sentence_shares(sentence: str) -> list[tuple[float, float, float, int, str]]:
+    """Every 'X% of the N <denominator> (95% simulation-noise interval A–B%)' in a sentence."""
+    found = re.findall(rf"{NUM}% of (?:the|all) ([\d,]+) ([a-z0-9 ]+?) \(95% simulation-noise interval {NUM}–{NUM}%\)",
+                       sentence)
+    assert found, f"no share with its denominator and interval in: {sentence}"
+    return [(float(p) / 100, float(lo) / 100, float(hi) / 100, int(n.replace(",", "")), words)
+            for p, n, words, lo, hi in found]
+
+
+def matches(shown: tuple, e) -> bool:
+    return all(abs(a - b) <= 0.005 + 1e-9 for a, b in zip(shown, (e.p, e.noise.low, e.noise.high)))
 
 
 # --------------------------------------------------------------------------- self-contained
@@ -81,7 +89,7 @@ def test_no_external_resources(report):
 def test_figures_are_embedded_pngs(report):
     _, page = report
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
-    assert len(images) == 4
+    assert len(images) == len(RUN_FIGURES)
     for data in images:
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -120,20 +128,27 @@ def test_title_description_and_sources(paris, report):
 
 
 def test_key_numbers_match_the_summary(paris, report):
+    """Each finding starts with its outcome's declared label and states its estimate over its
+    denominator, in words and as a count."""
     text = text_of(report[1])
     s = paris.summary
-    p = s["probabilities"]
+    stated = [name for name in FINDINGS if not (name == "ceasefire" and paris.scenario.ceasefire.assumed_month == 0)]
+    assert paris.scenario.ceasefire.assumed_month == 0  # paris assumes one: said, not estimated
+    assert "A ceasefire is assumed from month 0 in every replication" in text
+    for name in stated:
+        e = s[name]
+        sentence = sentence_with(text, f"{e.label}:")
+        if e.kind == "share":
+            (shown,) = sentence_shares(sentence)
+            assert matches(shown[:3], e), name
+            assert shown[3:] == (e.n, e.denominator_label), name
+        else:
+            assert f"over the {e.n:,} {e.denominator_label}" in sentence, name
+    force = s["force_in_ukraine"]
+    assert f"median {force.quantiles['q50']:,.0f}" in sentence_with(text, f"{force.label}:")
     minimum = f"{paris.scenario.thresholds.minimum_effective_force:,.0f}"
-    shares = sentence_shares(text, f"minimum effective size of {minimum} troops")
-    assert matches(shares[0], p["force_ge_minimum"])
-    assert matches(shares[1], p["force_ge_target"])
-    cond = s["conditional"]["activated_given_attributed"]
-    shares = sentence_shares(text, "When a violation is attributed to Russia")
-    assert matches(shares[0], cond) and matches(shares[1], p["activated"])
-    assert f"out of {cond['n']:,} attributed violations" in text
-    shares = sentence_shares(text, "the ceasefire is violated")
-    assert matches(shares[0], p["violation"]) and matches(shares[1], p["attributed"])
-    assert f"median force in Ukraine is {s['force_in_ukraine_given_ceasefire']['q50']:,.0f} troops" in text
+    assert f"the minimum effective size is {minimum} troops" in sentence_with(text, s["force_ge_minimum"].label)
+    assert "95% simulation-noise intervals" in text and "95% Wilson" not in text
 
 
 def test_assumptions_table_traces_every_explicit_parameter(paris, report):
@@ -158,6 +173,8 @@ def test_states_coverage_and_reproduction(paris, report):
     text = text_of(report[1])
     for st in paris.scenario.states:
         assert f"{st.name} ({st.id})" in text
+    for head in ("Ratifies the treaty", "Withdraws its mandate", "Responds militarily"):
+        assert head in text
     cov = paris.evidence["coverage"]
     assert f"{cov['cited']} of the {cov['cited'] + cov['assumed']} parameters set in the scenario" in text
     assert f"--replications {REPS} --seed {SEED}" in text
