@@ -131,7 +131,9 @@ class Coalition(mesa.Agent):
         self.treaty_done = bool(self.treaty_voted.all())
         self.mandates_done = bool(self.mandate_voted.all())
 
-        self.support = per_state("support.initial", lambda s: s.support.initial)
+        self.support_initial = per_state("support.initial", lambda s: s.support.initial)
+        self.support = self.support_initial.copy()
+        self.support_recovery = per_state("support.recovery_per_month", lambda s: s.support.recovery_per_month)
         self.support_erosion = per_state("support.erosion_per_month", lambda s: s.support.erosion_per_month)
         self.support_cost = per_state("support.cost_per_10k_troops", lambda s: s.support.cost_per_10k_troops)
         self.support_incident = per_state("support.incident", lambda s: s.support.incident)
@@ -244,10 +246,13 @@ class Coalition(mesa.Agent):
         self.ramping |= now
 
     def erode_support(self) -> np.ndarray:
-        """Support erodes with time, cost and the flank drain while deployed; withdrawals spread.
+        """Support recovers toward its starting level and erodes with time, cost and the flank
+        drain while deployed; below its floor a mandate is withdrawn, and withdrawals spread.
 
         Returns the states that withdrew this month, shape (R, S).
         """
+        # Support drifts back toward its starting level: incidents and costs are deviations from it.
+        self.support += self.support_recovery * (self.support_initial - self.support)
         deployed = self.troops > 0
         if not deployed.any():
             return deployed
@@ -276,9 +281,14 @@ class Coalition(mesa.Agent):
 
     # ------------------------------------------------------------------ response
 
-    def presence(self, posture: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Posture-weighted presence of each state's own troops in Ukraine, (k, S) in [0, 1], in ``rows``."""
-        return np.where(self.in_ukraine & (self.troops[rows] > 0), posture[rows, None], 0.0)
+    def presence(self, entanglement: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """How far each state's own troops in Ukraine entangle it, (k, S) in [0, 1], in ``rows``.
+
+        ``entanglement`` (k,) is the force's effect (its size against the target, weakened
+        below the minimum effective force, times the posture): a token force far from
+        the contact line entangles its government little.
+        """
+        return np.where(self.in_ukraine & (self.troops[rows] > 0), entanglement[:, None], 0.0)
 
     def respond(self, t: int, rows: np.ndarray, shock: np.ndarray, presence: np.ndarray, us_responds: np.ndarray,
                 response, judged: np.ndarray) -> np.ndarray:
@@ -297,7 +307,11 @@ class Coalition(mesa.Agent):
         share = (leads & self.lead).sum(axis=1) / n_leads if n_leads else np.zeros(len(u))
         followers = u < expit(base_logodds + response.leads_respond * share[:, None])
         responds = np.where(self.lead, leads, followers) & self.member
-        levels = np.where(responds, judged[:, None], NONE).astype(np.int8)
+        # Only a state with troops deployed, or a ratified commitment and forces to commit, can
+        # answer militarily; the others are capped at economic measures (as the US below 'enablers').
+        can_fight = (self.troops[rows] > 0) | (self.ratified[rows] & (self.capability[rows] > 0))
+        level = np.where(can_fight, judged[:, None], np.minimum(judged[:, None], ECONOMIC))
+        levels = np.where(responds, level, NONE).astype(np.int8)
         self.max_response[rows] = np.maximum(self.max_response[rows], levels)
         return levels
 

@@ -198,6 +198,7 @@ class GuaranteeModel(mesa.Model):
         troops = co.troops
         force_in_ukraine = troops[:, co.in_ukraine].sum(axis=1)
         force_nearby = troops[:, ~co.in_ukraine].sum(axis=1)
+        self.force_now = force_in_ukraine
         np.maximum(self.force_in_ukraine_peak, force_in_ukraine, out=self.force_in_ukraine_peak)
         np.maximum(self.force_nearby_peak, force_nearby, out=self.force_nearby_peak)
         np.maximum(self.contributors_peak, (troops > 0).sum(axis=1).astype(np.int16), out=self.contributors_peak)
@@ -260,7 +261,7 @@ class GuaranteeModel(mesa.Model):
         size = 1.0 - ((1.0 - self.w_force[rows] * x_force) * (1.0 - self.w_us[rows] * x_us)
                       * (1.0 - self.w_commitment[rows] * x_commitment))
         us_p = np.where(level >= Level.political.value, us.honour[rows], 0.0)
-        actual = self._actual_response(rows, co.presence(self.posture, rows), us_p)
+        actual = self._actual_response(rows, co.presence(x_force, rows), us_p)
         ru.believe(rows, actual, self.votes[rows], x_force, level)
         detection, attribution = self._monitoring(rows)
         action, det, att = ru.choose(t, rows, detection, attribution, self.w_army[rows] * self.ukraine.strength[rows],
@@ -313,7 +314,7 @@ class GuaranteeModel(mesa.Model):
         Only the k replications with an attributed action this month are computed.
         Returns, each of shape (R,): answered at an economic level or above; answered
         militarily (the US at the military level, or members holding a quorum of the
-        members' capability).
+        members' capability with an effective force or a commitment in force).
         """
         co, us = self.coalition, self.united_states
         rows = np.flatnonzero(attributed)
@@ -323,7 +324,8 @@ class GuaranteeModel(mesa.Model):
         judged = judged_level(z, self.economic_share[rows], self.military_share[rows, act])
         us_level = us.respond(t, rows, shock, judged, self.response.own_troops * self.posture[rows])
         # Allies take heart from the US in proportion to how far it went (words 1/3 ... military 1).
-        levels = co.respond(t, rows, shock, co.presence(self.posture, rows), us_level / MILITARY, self.response,
+        entanglement = self._force_effect(self.force_now[rows], rows)
+        levels = co.respond(t, rows, shock, co.presence(entanglement, rows), us_level / MILITARY, self.response,
                             judged)
         top = np.maximum(levels.max(axis=1, initial=0), us_level)
         self.max_response[rows] = np.maximum(self.max_response[rows], top)
@@ -342,8 +344,12 @@ class GuaranteeModel(mesa.Model):
         militarily = np.zeros(self.replications, dtype=bool)
         answered[rows] = top >= ECONOMIC
         members = np.broadcast_to(co.member, mil.shape)
-        militarily[rows] = (us_level >= MILITARY) | (_share(mil, capability, members) >= quorum) & (
-            capability.sum(axis=1) > 0)
+        # Members can stop an offensive when a quorum of their capability answers militarily and
+        # either the force on the ground is at least the minimum effective size or a ratified
+        # commitment brings their forces from home; a token force alone cannot.
+        effective = (self.force_now[rows] >= self.minimum_force) | in_force[rows]
+        members_answer = (_share(mil, capability, members) >= quorum) & (capability.sum(axis=1) > 0) & effective
+        militarily[rows] = (us_level >= MILITARY) | members_answer
         return answered, militarily
 
     def run_model(self) -> None:

@@ -512,7 +512,11 @@ class Mandate(Evidence):
 class Support(Evidence):
     """Domestic support for the mission, a monthly series in [0, 1]."""
 
-    initial: Share = Field(0.6, description="Support at month 0.")
+    initial: Share = Field(0.6, description="Support at month 0, and the level it drifts back to.")
+    recovery_per_month: Share = Field(
+        0.05, description="Share of the gap to the initial level that support regains each month (incidents "
+        "and costs fade; with a steady loss L it settles at initial − L/recovery)."
+    )
     erosion_per_month: Share = Field(0.002, description="Support lost each month with troops deployed (time).")
     cost_per_10k_troops: Share = Field(
         0.004, description="Support lost each month per 10,000 of its own troops deployed (cost)."
