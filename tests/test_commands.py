@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.figures.run import RUN_FIGURES
+from sim.model.outcomes import KEY_OUTCOMES
 
 from .conftest import SCENARIOS
 
@@ -27,9 +29,16 @@ def test_compare_writes_a_table_figures_and_each_run(compared):
     table = pd.read_csv(compared / "comparison.csv")
     assert list(table["scenario"]) == ["paris", "paris-wider-coalition", "copenhagen-2025-08"]
     assert (table["replications"] == 600).all() and table["seed"].nunique() == 1
-    for name in ("ceasefire", "force_ge_minimum", "activated_given_attributed"):
+    for name in ("ceasefire", "force_ge_minimum", "violations_per_year", "activated"):
         ok = table[name].notna()
         assert ((table.loc[ok, f"{name}_low"] <= table.loc[ok, name]) & (table.loc[ok, name] <= table.loc[ok, f"{name}_high"])).all()
+    # each scenario's row is its own stored summary
+    for _, row in table.iterrows():
+        summary = json.loads((compared / row["scenario"] / "summary.json").read_text())["outcomes"]
+        for o in KEY_OUTCOMES:
+            if o.kind == "share":
+                assert row[o.name] == pytest.approx(summary[o.name]["p"], nan_ok=True)
+                assert row[f"{o.name}_n"] == summary[o.name]["n"]
     assert {p.name for p in (compared / "figures").glob("*.png")} == {"comparison.png", "comparison_trend.png"}
     for sid in table["scenario"]:
         assert (compared / sid / "runs.parquet").is_file()
@@ -37,13 +46,24 @@ def test_compare_writes_a_table_figures_and_each_run(compared):
 
 def test_compare_uses_common_random_numbers(compared):
     """The two Paris variants differ only in Germany, Poland and Italy: every other
-    state's vote comes out the same in every replication."""
+    state's treaty vote comes out the same in every replication."""
     a = pd.read_parquet(compared / "paris" / "states.parquet")
     b = pd.read_parquet(compared / "paris-wider-coalition" / "states.parquet")
     changed = {"DEU", "POL", "ITA"}
     a, b = (x[~x["state"].astype(str).isin(changed)].reset_index(drop=True) for x in (a, b))
     a["state"], b["state"] = a["state"].astype(str), b["state"].astype(str)
-    pd.testing.assert_series_equal(a["approved"], b["approved"])
+    pd.testing.assert_series_equal(a["ratified"], b["ratified"])
+
+
+def test_compare_prints_the_key_outcomes_with_their_denominators(compared):
+    from sim.results.compare import format_comparison
+
+    text = format_comparison(pd.read_csv(compared / "comparison.csv"))
+    lines = [line.strip() for line in text.splitlines()]
+    for o in KEY_OUTCOMES:
+        i = next(i for i, line in enumerate(lines) if line.startswith(o.label))
+        assert lines[i + 1].startswith(f"of {o.denominator_label}")
+    assert "95% simulation-noise intervals" in text
 
 
 def test_plot_redraws_a_comparison_from_stored_results(compared):
@@ -57,11 +77,10 @@ def test_report_of_a_scenario_file_runs_it_and_writes_everything(tmp_path):
     assert main(["report", str(PARIS), "--replications", "500", "--out", str(out)]) == 0
     html = (out / "report.html").read_text(encoding="utf-8")
     summary = json.loads((out / "summary.json").read_text())
-    p = summary["probabilities"]["force_ge_minimum"]["p"]
+    p = summary["outcomes"]["force_ge_minimum"]["p"]
     assert f"{100 * p:.0f}%" in html or f"{100 * p:.1f}%" in html
     assert "<img" in html or "<svg" in html
-    assert {f.stem for f in (out / "figures").glob("*.png")} == {
-        "force_distribution", "troops_by_state", "outcome_funnel", "timeline"}
+    assert {f.stem for f in (out / "figures").glob("*.png")} == set(RUN_FIGURES)
 
 
 def test_report_and_plot_of_a_results_folder(tmp_path):
@@ -69,7 +88,7 @@ def test_report_and_plot_of_a_results_folder(tmp_path):
     assert main(["run", str(PARIS), "--replications", "400", "--out", str(out), "--no-figures"]) == 0
     assert not (out / "figures").exists()
     assert main(["plot", str(out)]) == 0
-    assert len(list((out / "figures").glob("*.png"))) == 4
+    assert {f.stem for f in (out / "figures").glob("*.png")} == set(RUN_FIGURES)
     assert main(["report", str(out)]) == 0
     html = (out / "report.html").read_text(encoding="utf-8")
     manifest = json.loads((out / "manifest.json").read_text())
