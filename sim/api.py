@@ -49,4 +49,5 @@ def run(
     t0 = time.perf_counter()
     out = run_scenario(scenario, replications, seed, block_size, executor, progress)
     meta["timing"] = {"started_unix": started, "seconds": round(time.perf_counter() - t0, 3)}
-    return RunResult(scenario, out.runs, out.states, out.timeline, seed, block_size, meta, evidence)
+    return RunResult(scenario, out.runs, out.states, out.timeline, seed, block_size, meta, evidence,
+                     inputs=out.inputs)

@@ -485,3 +485,31 @@ def test_twenty_year_horizons_run():
     sc = rich(run={"horizon_months": 240, "replications": 500, "block_size": 500, "seed": 3})
     r = run_block(sc, 500, 0, 3, 0).runs
     assert r["ceasefire_months"].max() <= 240 and r["ceasefire_months"].max() > 200
+
+
+# --------------------------------------------------------------------------- inputs kept
+
+
+def test_inputs_keep_every_uncertain_parameter_by_its_dotted_path(paris):
+    """One column per parameter drawn from a distribution (named as in sweeps and --set), each
+    value inside its distribution's support; fixed values are not inputs."""
+    from sim.evidence import parameters
+    from sim.scenario import params as p
+    from sim.scenario.schema import LevelChoice
+
+    res = sim.run(paris, replications=1500, seed=3)
+    uncertain = {}
+    for par in parameters(paris):
+        if isinstance(par.value, (p.Uniform, p.Triangular, p.Beta, p.Normal, p.Choice, LevelChoice)):
+            path = ".".join(str(paris.states[k].id) if i > 0 and par.path[i - 1] == "states" else str(k)
+                            for i, k in enumerate(par.path))
+            uncertain[path] = par.value
+    inputs = res.inputs
+    assert len(inputs) == 1500 and (inputs["replication"] == res.runs["replication"]).all()
+    assert set(inputs.columns) - {"replication"} == set(uncertain)
+    for path, dist in uncertain.items():
+        if isinstance(dist, LevelChoice):
+            assert set(inputs[path].unique()) <= {Level[v].value for v in dist.values}, path
+        else:
+            lo, hi = dist.support()
+            assert inputs[path].between(lo, hi).all(), path

@@ -70,6 +70,7 @@ class Output:
     runs: pd.DataFrame
     states: pd.DataFrame
     timeline: pd.DataFrame  # counts per month, summed over blocks
+    inputs: pd.DataFrame  # the uncertain parameters' drawn values, one row per replication
 
 
 def combine_timelines(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -89,4 +90,5 @@ def run_scenario(
     parts = list(iter_blocks(scenario, replications, seed, block_size, executor, progress))
     runs = pd.concat([p.runs for p in parts], ignore_index=True)
     states = pd.concat([p.states for p in parts], ignore_index=True)
-    return Output(runs, states, combine_timelines([p.timeline for p in parts]))
+    inputs = pd.concat([p.inputs for p in parts], ignore_index=True)
+    return Output(runs, states, combine_timelines([p.timeline for p in parts]), inputs)

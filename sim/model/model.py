@@ -49,6 +49,7 @@ class BlockResult:
     runs: pd.DataFrame  # one row per replication
     states: pd.DataFrame  # one row per replication × state
     timeline: pd.DataFrame  # one row per month: counts (or sums) over replications (see TIMELINE)
+    inputs: pd.DataFrame  # one row per replication, one column per uncertain parameter (dotted path)
 
 
 class GuaranteeModel(mesa.Model):
@@ -64,6 +65,8 @@ class GuaranteeModel(mesa.Model):
     def __init__(self, scenario: Scenario, replications: int = 1, block: int = 0, seed: int | None = None):
         seed = scenario.run.seed if seed is None else int(seed)
         self.streams = Streams(seed, block)
+        #: The drawn value of every uncertain parameter, by its dotted path (as in sweeps and --set).
+        self.inputs: dict[str, np.ndarray] = {}
         # Mesa's own generators are seeded from a stream of their own; the model never uses them.
         super().__init__(rng=int(self.streams("mesa").integers(2**32)))
         self.spec = scenario  # not `scenario`: Mesa 3.5 has a Model.scenario of its own
@@ -170,8 +173,11 @@ class GuaranteeModel(mesa.Model):
 
     def draw_level(self, name: str, param) -> np.ndarray:
         """Per-replication US backstop levels (int8 codes of :class:`Level`)."""
-        rng = self.streams(f"param:{name}") if isinstance(param, LevelChoice) else None
-        return sample_level(param, rng, self.replications).astype(np.int8)
+        if not isinstance(param, LevelChoice):
+            return sample_level(param, None, self.replications).astype(np.int8)
+        values = sample_level(param, self.streams(f"param:{name}"), self.replications).astype(np.int8)
+        self.inputs[name] = values
+        return values
 
     def draw(self, name: str, param) -> np.ndarray:
         """Per-replication values of a parameter; a distribution gets its own named stream."""
@@ -179,7 +185,9 @@ class GuaranteeModel(mesa.Model):
             return np.full(self.replications, float(param))
         if isinstance(param, params.Fixed):  # a fixed value needs no stream (and no stream is skipped)
             return np.full(self.replications, float(param.value))
-        return params.sample(param, self.streams(f"param:{name}"), self.replications)
+        values = params.sample(param, self.streams(f"param:{name}"), self.replications)
+        self.inputs[name] = values
+        return values
 
     # ----------------------------------------------------------------- dynamics
 
@@ -429,7 +437,8 @@ class GuaranteeModel(mesa.Model):
         timeline = pd.DataFrame(self.timeline, columns=list(TIMELINE))
         timeline.insert(0, "month", np.arange(1, self.horizon + 1, dtype=np.int32))
         timeline["replications"] = n
-        return BlockResult(runs, states_df, timeline)
+        inputs = pd.DataFrame({"replication": rep, **{k: self.inputs[k] for k in sorted(self.inputs)}})
+        return BlockResult(runs, states_df, timeline, inputs)
 
     def release(self) -> None:
         """Drop everything large and unregister from Mesa's class-level registries.

@@ -8,6 +8,7 @@ Folder layout::
     scenario.json     the validated scenario (so figures and reports need nothing else)
     evidence.json     each parameter's value and facts or assumption; the cited facts and sources
     runs.parquet      one row per replication
+    inputs.parquet    one row per replication, one column per uncertain parameter (its dotted path)
     states.parquet    one row per replication × state
     timeline.parquet  one row per month: counts of replications (ceasefire, ratified, ...)
     figures/          PNG and SVG, when drawn
@@ -42,6 +43,8 @@ class RunResult:
     evidence: dict | None = None
     #: The summary read from a results folder (``load``); computed from the tables when None.
     stored_summary: Summary | None = None
+    #: The drawn value of every uncertain parameter per replication, columns named by dotted path.
+    inputs: pd.DataFrame | None = None
 
     @property
     def replications(self) -> int:
@@ -90,6 +93,8 @@ class RunResult:
 
     def write_into(self, tmp: Path) -> None:
         storage.write_parquet(tmp / "runs.parquet", self.runs)
+        if self.inputs is not None:
+            storage.write_parquet(tmp / "inputs.parquet", self.inputs)
         storage.write_parquet(tmp / "states.parquet", self.states)
         storage.write_parquet(tmp / "timeline.parquet", self.timeline_counts)
         storage.write_json(tmp / "summary.json", self.summary.to_dict())
@@ -118,4 +123,5 @@ def load(folder: str | Path) -> RunResult:
             if (folder / "evidence.json").is_file() else None
         ),
         stored_summary=Summary.from_dict(json.loads((folder / "summary.json").read_text(encoding="utf-8"))),
+        inputs=storage.read_parquet(folder / "inputs.parquet") if (folder / "inputs.parquet").is_file() else None,
     )
