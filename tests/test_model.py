@@ -513,3 +513,17 @@ def test_inputs_keep_every_uncertain_parameter_by_its_dotted_path(paris):
         else:
             lo, hi = dist.support()
             assert inputs[path].between(lo, hi).all(), path
+
+
+def test_fixed_inputs_hold_a_parameter_and_leave_every_other_draw_alone(paris):
+    """The inner level of a two-level design: a parameter held at one value in every
+    replication, and nothing else changes (common random numbers)."""
+    free = GuaranteeModel(paris, 500, 0, 9)
+    held = GuaranteeModel(paris, 500, 0, 9, fixed={"united_states.honour": 0.7, "united_states.backstop": 3})
+    assert (held.united_states.offered == 3).all()
+    assert "united_states.honour" not in held.inputs and "united_states.backstop" not in held.inputs
+    for name, values in free.inputs.items():
+        if name not in ("united_states.honour", "united_states.backstop"):
+            assert np.array_equal(values, held.inputs[name]), name
+    other = GuaranteeModel(paris, 500, 0, 9, stream_key=(1,))
+    assert not np.array_equal(other.inputs["package.monitoring.detection"], free.inputs["package.monitoring.detection"])

@@ -60,11 +60,17 @@ class GuaranteeModel(mesa.Model):
         replications: R, the number of replications advanced together.
         block: the block index; with ``seed`` it fixes every random stream.
         seed: the run's root seed (``run.seed`` of the scenario when None).
+        fixed: values for uncertain parameters, by dotted path, held fixed in every replication of
+            the block (the inner level of a two-level design: one outer draw of the assumptions);
+            their streams are not drawn from, so every other draw stays as it was.
+        stream_key: extra words of the block's spawn key (an outer point's own seed).
     """
 
-    def __init__(self, scenario: Scenario, replications: int = 1, block: int = 0, seed: int | None = None):
+    def __init__(self, scenario: Scenario, replications: int = 1, block: int = 0, seed: int | None = None,
+                 fixed: dict[str, float] | None = None, stream_key: tuple[int, ...] = ()):
         seed = scenario.run.seed if seed is None else int(seed)
-        self.streams = Streams(seed, block)
+        self.streams = Streams(seed, block, stream_key)
+        self.fixed = dict(fixed or {})
         #: The drawn value of every uncertain parameter, by its dotted path (as in sweeps and --set).
         self.inputs: dict[str, np.ndarray] = {}
         # Mesa's own generators are seeded from a stream of their own; the model never uses them.
@@ -173,6 +179,8 @@ class GuaranteeModel(mesa.Model):
 
     def draw_level(self, name: str, param) -> np.ndarray:
         """Per-replication US backstop levels (int8 codes of :class:`Level`)."""
+        if name in self.fixed:
+            return np.full(self.replications, int(self.fixed[name]), dtype=np.int8)
         if not isinstance(param, LevelChoice):
             return sample_level(param, None, self.replications).astype(np.int8)
         values = sample_level(param, self.streams(f"param:{name}"), self.replications).astype(np.int8)
@@ -185,6 +193,8 @@ class GuaranteeModel(mesa.Model):
             return np.full(self.replications, float(param))
         if isinstance(param, params.Fixed):  # a fixed value needs no stream (and no stream is skipped)
             return np.full(self.replications, float(param.value))
+        if name in self.fixed:
+            return np.full(self.replications, float(self.fixed[name]))
         values = params.sample(param, self.streams(f"param:{name}"), self.replications)
         self.inputs[name] = values
         return values
@@ -472,10 +482,15 @@ def _window(value: np.ndarray, defined: np.ndarray) -> pd.arrays.BooleanArray:
 
 
 def run_block(
-    scenario: Scenario, replications: int, block: int, seed: int, first_replication: int, states: bool = True
+    scenario: Scenario, replications: int, block: int, seed: int, first_replication: int, states: bool = True,
+    fixed: dict[str, float] | None = None, stream_key: tuple[int, ...] = (),
 ) -> BlockResult:
-    """Run one block from start to horizon and return its tables (frees the model)."""
-    model = GuaranteeModel(scenario, replications=replications, block=block, seed=seed)
+    """Run one block from start to horizon and return its tables (frees the model).
+
+    ``fixed`` and ``stream_key``: see :class:`GuaranteeModel` (two-level designs).
+    """
+    model = GuaranteeModel(scenario, replications=replications, block=block, seed=seed, fixed=fixed,
+                           stream_key=stream_key)
     try:
         model.run_model()
         return model.results(first_replication, states=states)

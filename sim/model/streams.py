@@ -33,9 +33,11 @@ def block_seed(seed: int, block: int) -> np.random.SeedSequence:
 class Streams:
     """Factory of named generators for one block; each name may be asked for once."""
 
-    def __init__(self, seed: int, block: int):
+    def __init__(self, seed: int, block: int, key: tuple[int, ...] = ()):
         self.seed = int(seed)
         self.block = int(block)
+        #: Extra spawn-key words before the block (a design's own seed, e.g. an outer point).
+        self.key = tuple(int(k) for k in key)
         self._used: set[str] = set()
 
     def __call__(self, name: str) -> np.random.Generator:
@@ -43,7 +45,7 @@ class Streams:
             # Two consumers of one stream would share draws and break CRN silently.
             raise ValueError(f"random stream {name!r} requested twice in one block")
         self._used.add(name)
-        ss = np.random.SeedSequence(entropy=self.seed, spawn_key=(self.block, *name_words(name)))
+        ss = np.random.SeedSequence(entropy=self.seed, spawn_key=(*self.key, self.block, *name_words(name)))
         return np.random.Generator(np.random.PCG64(ss))
 
     def uniform(self, name: str, shape) -> np.ndarray:
