@@ -17,7 +17,9 @@ import pytest
 from sim.cli import main
 from sim.experiment.design import load_sweep
 from sim.experiment.executors import local_executor
-from sim.results.sweep import run_sweep
+from sim.model.outcomes import OUTCOMES
+from sim.results.sweep import format_points, run_sweep
+from sim.results.summary import denominator
 
 from .conftest import ROOT, SCENARIOS
 
@@ -56,10 +58,28 @@ def test_points_table_has_one_row_per_point_with_intervals(serial_points):
     p = serial_points
     assert len(p) == 4 and list(p["point"]) == [0, 1, 2, 3]
     assert (p["replications"] == 150).all() and p["complete"].all()
-    for name in ("force_ge_minimum", "activated", "ceasefire", "activated_given_attributed"):
-        ok = p[name].notna()
-        assert ((p.loc[ok, f"{name}_low"] <= p.loc[ok, name]) & (p.loc[ok, name] <= p.loc[ok, f"{name}_high"])).all()
+    for o in OUTCOMES:
+        if o.kind in ("share", "rate"):
+            ok = p[o.name].notna()
+            assert ((p.loc[ok, f"{o.name}_low"] <= p.loc[ok, o.name])
+                    & (p.loc[ok, o.name] <= p.loc[ok, f"{o.name}_high"])).all(), o.name
     assert list(p["united_states.backstop"]) == ["political", "political", "monitoring", "monitoring"]
+
+
+def test_each_point_is_over_its_outcomes_denominators(small_plan, tmp_path):
+    """A point's `<name>_n` counts the outcome's denominator in that point's unit files."""
+    out = tmp_path / "n"
+    points = run_sweep(small_plan, out, executor=None, progress=False).points
+    for point, row in points.iterrows():
+        runs = pd.concat([pd.read_parquet(f) for f in sorted((out / "units").glob(f"p{point:06d}-*.parquet"))])
+        assert len(runs) == row["replications"]
+        for o in OUTCOMES:
+            assert row[f"{o.name}_n"] == int(denominator(runs, o.denominator).sum()), o.name
+        tested = runs["guarantee_test"].isin(["activated", "failed"])
+        assert row["activated"] == pytest.approx((runs["guarantee_test"] == "activated").sum() / tested.sum(),
+                                                 nan_ok=True)
+    text = format_points(points, small_plan.parameter_paths)
+    assert "Guarantee activated when tested, of n replications whose guarantee was in force" in text
 
 
 def test_same_points_on_two_local_workers(small_plan, serial_points, tmp_path):
@@ -81,13 +101,13 @@ def test_same_points_on_a_dask_local_cluster(small_plan, serial_points, tmp_path
 
 
 def test_common_random_numbers_across_points(serial_points):
-    """Points differ only by their parameters: acceptance matters for the ceasefire,
-    and a lower acceptance never gives more ceasefires (same draws at every point)."""
+    """Points differ only by their parameters (same draws at every point): a lower acceptance
+    never gives more ceasefires, and neither does a larger US role, which Russia accepts less."""
     p = serial_points.set_index(["united_states.backstop", "russia.acceptance.without_troops"])
     for level in ("political", "monitoring"):
         assert p.loc[(level, 0.2), "ceasefire"] <= p.loc[(level, 0.8), "ceasefire"]
-    # the US level does not enter the ceasefire at all: identical, not just close
-    assert p.loc[("political", 0.2), "ceasefire"] == p.loc[("monitoring", 0.2), "ceasefire"]
+    for acceptance in (0.2, 0.8):
+        assert p.loc[("monitoring", acceptance), "ceasefire"] <= p.loc[("political", acceptance), "ceasefire"]
 
 
 def _boom(scenario, unit, seed):
@@ -189,7 +209,7 @@ def test_shipped_sweeps_are_valid_and_cover_the_asked_questions():
 def test_sampled_designs_stay_in_bounds_and_are_seeded(tmp_path, kind, extra, n):
     body = f"""\
 parameters:
-  russia.violation_hazard: {{low: 0.01, high: 0.05}}
+  russia.opportunity_per_month: {{low: 0.01, high: 0.05}}
   united_states.backstop: [none, political, enablers]
 design: {{kind: {kind}, {extra}}}
 replications: 10
@@ -200,21 +220,21 @@ seed: 11
     assert len(plan.points) == n
     assert plan.points == again.points
     for p in plan.points:
-        assert 0.01 <= p["russia.violation_hazard"] <= 0.05
+        assert 0.01 <= p["russia.opportunity_per_month"] <= 0.05
         assert p["united_states.backstop"] in ("none", "political", "enablers")
 
 
 INVALID_SWEEPS = {
-    "unknown key": ("replicatons: 10\nparameters: {russia.violation_hazard: [0.1]}\n", "unknown field 'replicatons'; did you mean 'replications'?"),
+    "unknown key": ("replicatons: 10\nparameters: {russia.opportunity_per_month: [0.1]}\n", "unknown field 'replicatons'; did you mean 'replications'?"),
     "missing parameters": ("replications: 10\n", "parameters: required field is missing"),
-    "bad axis": ("parameters: {russia.violation_hazard: 0.3}\n", "expected a list of values, {start, stop, step} or {low, high[, levels]}"),
-    "reversed range": ("parameters: {russia.violation_hazard: {start: 0.5, stop: 0.1, step: 0.1}}\n", "start must not exceed stop"),
-    "grid bounds without levels": ("parameters: {russia.violation_hazard: {low: 0.1, high: 0.2}}\n", "a grid needs 'levels' for bounds"),
+    "bad axis": ("parameters: {russia.opportunity_per_month: 0.3}\n", "expected a list of values, {start, stop, step} or {low, high[, levels]}"),
+    "reversed range": ("parameters: {russia.opportunity_per_month: {start: 0.5, stop: 0.1, step: 0.1}}\n", "start must not exceed stop"),
+    "grid bounds without levels": ("parameters: {russia.opportunity_per_month: {low: 0.1, high: 0.2}}\n", "a grid needs 'levels' for bounds"),
     "unknown state": ("parameters: {states.XXX.troops.willingness: [0.5]}\n", "the scenario has no state 'XXX'"),
-    "value out of range": ("parameters: {russia.violation_hazard: [0.1, 1.5]}\n", "expected a probability in [0, 1]"),
+    "value out of range": ("parameters: {russia.opportunity_per_month: [0.1, 1.5]}\n", "expected a probability in [0, 1]"),
     "unknown parameter": ("parameters: {russia.violence: [0.1]}\n", "unknown field"),
-    "sobol not power of two": ("parameters: {russia.violation_hazard: {low: 0, high: 1}}\ndesign: {kind: sobol, points: 10}\n", "power of two"),
-    "negative replications": ("parameters: {russia.violation_hazard: [0.1]}\nreplications: -5\n", "replications: expected greater than or equal to 1"),
+    "sobol not power of two": ("parameters: {russia.opportunity_per_month: {low: 0, high: 1}}\ndesign: {kind: sobol, points: 10}\n", "power of two"),
+    "negative replications": ("parameters: {russia.opportunity_per_month: [0.1]}\nreplications: -5\n", "replications: expected greater than or equal to 1"),
 }
 
 
@@ -232,6 +252,6 @@ def test_invalid_sweep_file_gets_a_clear_message(tmp_path, capsys, name):
 
 def test_missing_scenario_is_a_clear_error(tmp_path, capsys):
     path = tmp_path / "s.yaml"
-    path.write_text("scenario: nowhere.yaml\nparameters: {russia.violation_hazard: [0.1]}\n")
+    path.write_text("scenario: nowhere.yaml\nparameters: {russia.opportunity_per_month: [0.1]}\n")
     assert main(["sweep", str(path)]) == 2
     assert "s.yaml:1: scenario: the scenario file does not exist: nowhere.yaml" in capsys.readouterr().err
