@@ -228,7 +228,7 @@ class Coalition(mesa.Agent):
     def _start(self, t: int, new: np.ndarray, ramp_factor: np.ndarray, target_force: float) -> None:
         started = self.start != NEVER
         lead_new = new & self.lead
-        going = started | lead_new
+        going = (started & ~self.withdrawn) | lead_new
         lead_going = np.where(self.lead & going, self.target, 0.0).sum(axis=1)
         # Leads that plan no troops give a follower nothing to follow (share 0).
         share = np.divide(lead_going, self.planned_leads, out=np.zeros_like(lead_going), where=self.planned_leads > 0)

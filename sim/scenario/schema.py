@@ -394,7 +394,8 @@ class Ukraine(Evidence):
 
 
 class Weights(Evidence):
-    """Deterrence weights wᵢ in D = 1 − Π(1 − wᵢ·xᵢ)."""
+    """Weights of what Russia weighs: the response's size K = 1 − Π(1 − wᵢ·xᵢ) over the force, the US
+    backstop and the ratified commitment, and Ukraine's army as a cost of its own (ODD §7.6)."""
 
     force: Share = 0.5
     us_backstop: Share = 0.5
@@ -420,7 +421,8 @@ class Activation(Evidence):
 
 
 class MilitaryShare(Evidence):
-    """P(a response reaches the military level | the state responds), by rung."""
+    """Share of attributed actions of each rung that the allies' common judgment holds to call for a
+    military answer (the clearest and most severe; the same shock also raises each responder's odds)."""
 
     probe: Share = 0.05
     limited: Share = 0.4
