@@ -34,6 +34,7 @@ Kaplan–Meier estimates from :func:`scipy.stats.ecdf` on
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable, Iterable
@@ -142,10 +143,15 @@ def median_interval(x, confidence: float = CONFIDENCE) -> tuple[float, float, fl
     n = len(x)
     if n == 0:
         return (math.nan, math.nan, math.nan)
-    a = (1 - confidence) / 2
-    lo = int(stats.binom.ppf(a, n, 0.5))  # P(X < lo) <= a, so x[lo - 1] is a lower bound
-    hi = int(stats.binom.ppf(1 - a, n, 0.5))
+    lo, hi = _order_statistics(n, confidence)
     return (float(np.median(x)), float(x[max(lo - 1, 0)]), float(x[min(hi, n - 1)]))
+
+
+@functools.lru_cache(maxsize=256)
+def _order_statistics(n: int, confidence: float) -> tuple[int, int]:
+    a = (1 - confidence) / 2
+    # P(X < lo) <= a, so the lo-th order statistic is a lower bound; likewise hi.
+    return int(stats.binom.ppf(a, n, 0.5)), int(stats.binom.ppf(1 - a, n, 0.5))
 
 
 def quantiles(x) -> dict[str, float]:
@@ -341,9 +347,11 @@ def share_estimate(name: str, k: int, n: int) -> ShareEstimate:
     return ShareEstimate(name=name, n=n, k=k, p=p, noise=_interval(low, high, _WILSON))
 
 
-def estimate(o: Outcome, runs: pd.DataFrame):
-    """The estimate of one declared outcome over its denominator in ``runs``."""
-    mask = denominator(runs, o.denominator)
+def estimate(o: Outcome, runs: pd.DataFrame, mask: np.ndarray | None = None):
+    """The estimate of one declared outcome over its denominator in ``runs`` (``mask``, when the
+    caller has already selected it)."""
+    if mask is None:
+        mask = denominator(runs, o.denominator)
     n = int(mask.sum())
     col = runs[o.source]
     if o.kind == "share":
@@ -379,7 +387,13 @@ def estimate(o: Outcome, runs: pd.DataFrame):
 
 def estimate_outcomes(runs: pd.DataFrame, outcomes: Iterable[Outcome] = OUTCOMES) -> dict:
     """Every outcome's estimate, by name, in declaration order."""
-    return {o.name: estimate(o, runs) for o in outcomes}
+    masks: dict[str, np.ndarray] = {}
+    out = {}
+    for o in outcomes:
+        if o.denominator not in masks:
+            masks[o.denominator] = denominator(runs, o.denominator)
+        out[o.name] = estimate(o, runs, masks[o.denominator])
+    return out
 
 
 def wide_row(estimates: dict) -> dict:
