@@ -290,15 +290,18 @@ def outcome_funnel(result: RunResult) -> Figure:
         ax.errorbar(100 * p[ok], y[ok], xerr=[100 * (p - lo)[ok], 100 * (hi - p)[ok]], fmt="none",
                     ecolor=S.BLACK, elinewidth=1.0, capsize=3)
         for yi, (label, e), good in zip(y, stages, ok):
-            where = 100 * e.noise.high + 1.2 if good else 1.2
+            # Beside the bar when there is room, else inside its end in white.
+            inside = good and e.noise.high > 0.62
+            where = (100 * e.noise.low - 2 if inside else 100 * e.noise.high + 1.2) if good else 1.2
+            ha, ink, note = ("right", "white", "white") if inside else ("left", S.INK, S.GREY)
             value = L.short_interval(e.p, e.noise.low, e.noise.high) if good else "n/a"
-            ax.text(where, yi + 0.06, f"{value}: {e.k:,} of {e.n:,}", va="bottom", fontsize=9,
+            ax.text(where, yi + 0.06, f"{value}: {e.k:,} of {e.n:,}", va="bottom", ha=ha, fontsize=9, color=ink,
                     fontweight="bold" if e.name == "activated" else "normal")
-            ax.text(where, yi - 0.04, "\n".join(_wrap("of " + e.denominator_label, 44)), va="top", fontsize=7.5,
-                    color=S.GREY, linespacing=1.0)
+            ax.text(where, yi - 0.04, "\n".join(_wrap("of " + e.denominator_label, 44)), va="top", ha=ha,
+                    fontsize=7.5, color=note, linespacing=1.0)
         ax.set_yticks(y, ["\n".join(_wrap(label, 34)) for label, _ in stages])
         ax.tick_params(axis="y", length=0)
-        ax.set_xlim(0, 152)
+        ax.set_xlim(0, 128)
         ax.set_xticks(np.arange(0, 101, 20))
         ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
         ax.set_xlabel(f"Share of the stage above (%, with {L.NOISE_INTERVAL})")
