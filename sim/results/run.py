@@ -9,6 +9,9 @@ Folder layout::
     evidence.json     each parameter's value and facts or assumption; the cited facts and sources
     runs.parquet      one row per replication
     inputs.parquet    one row per replication, one column per uncertain parameter (its dotted path)
+    spread.parquet    the two-level design: one row per outer draw of the uncertain parameters, with
+                      each outcome's estimate there (the assumption spread comes from these rows)
+    spread_runs.parquet  the design's inner replications, with their outer point (for fan charts)
     states.parquet    one row per replication × state
     timeline.parquet  one row per month: counts of replications (ceasefire, ratified, ...)
     figures/          PNG and SVG, when drawn
@@ -25,6 +28,7 @@ import pandas as pd
 
 from ..scenario.schema import Scenario
 from . import storage
+from .spread import intervals as spread_intervals
 from .summary import Summary, summarise
 
 
@@ -45,6 +49,12 @@ class RunResult:
     stored_summary: Summary | None = None
     #: The drawn value of every uncertain parameter per replication, columns named by dotted path.
     inputs: pd.DataFrame | None = None
+    #: The two-level design, one row per outer point: its parameter values and each outcome's estimate.
+    spread: pd.DataFrame | None = None
+    #: The design's inner replications ('point' and the runs columns).
+    spread_runs: pd.DataFrame | None = None
+    #: Inner replications per outer point.
+    spread_inner: int | None = None
 
     @property
     def replications(self) -> int:
@@ -55,8 +65,11 @@ class RunResult:
         """Every declared outcome over its denominator, survival curves, states (see :class:`Summary`)."""
         if self.stored_summary is not None:
             return self.stored_summary
-        return summarise(self.runs, self.states, scenario=self.scenario.id, seed=self.seed,
-                         block_size=self.block_size, evidence=self.meta.get("coverage"))
+        assumptions = None
+        if self.spread is not None:
+            assumptions = spread_intervals(self.spread, self.spread_inner or 0)
+        return summarise(self.runs, self.states, assumptions=assumptions, scenario=self.scenario.id,
+                         seed=self.seed, block_size=self.block_size, evidence=self.meta.get("coverage"))
 
     @property
     def timeline(self) -> pd.DataFrame:
@@ -82,6 +95,8 @@ class RunResult:
             timing=self.meta.get("timing"),
             # parameters set by path on top of the scenario file (--set); scenario.json has them applied
             **({"overrides": self.meta["overrides"]} if self.meta.get("overrides") else {}),
+            # the two-level design behind the assumption spread (outer draws × inner replications)
+            **({"spread": {"points": len(self.spread), "inner": self.spread_inner}} if self.spread is not None else {}),
         )
 
     def save(self, folder: str | Path) -> Path:
@@ -95,6 +110,9 @@ class RunResult:
         storage.write_parquet(tmp / "runs.parquet", self.runs)
         if self.inputs is not None:
             storage.write_parquet(tmp / "inputs.parquet", self.inputs)
+        if self.spread is not None:
+            storage.write_parquet(tmp / "spread.parquet", self.spread)
+            storage.write_parquet(tmp / "spread_runs.parquet", self.spread_runs)
         storage.write_parquet(tmp / "states.parquet", self.states)
         storage.write_parquet(tmp / "timeline.parquet", self.timeline_counts)
         storage.write_json(tmp / "summary.json", self.summary.to_dict())
@@ -124,4 +142,8 @@ def load(folder: str | Path) -> RunResult:
         ),
         stored_summary=Summary.from_dict(json.loads((folder / "summary.json").read_text(encoding="utf-8"))),
         inputs=storage.read_parquet(folder / "inputs.parquet") if (folder / "inputs.parquet").is_file() else None,
+        spread=storage.read_parquet(folder / "spread.parquet") if (folder / "spread.parquet").is_file() else None,
+        spread_runs=(storage.read_parquet(folder / "spread_runs.parquet")
+                     if (folder / "spread_runs.parquet").is_file() else None),
+        spread_inner=manifest.get("spread", {}).get("inner"),
     )
