@@ -151,3 +151,15 @@ def test_terminal_summary_uses_the_declarations(paris_run):
     assert found == sorted(found)
     assert "held" not in text and "95% simulation-noise interval" in text
     assert "Peak force in Ukraine" in text and "Top contributors" in text
+
+
+def test_results_of_another_version_get_one_clear_message(paris_run, tmp_path, capsys):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(paris_run, old)
+    data = json.loads((old / "summary.json").read_text())
+    (old / "summary.json").write_text(json.dumps({"probabilities": {}, "replications": data["replications"]}))
+    assert main(["report", str(old)]) == 2
+    err = capsys.readouterr().err
+    assert "summary.json" in err and "another version of sim" in err and "Traceback" not in err

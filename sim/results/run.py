@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..scenario.schema import Scenario
+from ..scenario.yamlio import InputError, Problem
 from . import storage
 from .spread import intervals as spread_intervals
 from .summary import Summary, summarise
@@ -140,10 +141,19 @@ def load(folder: str | Path) -> RunResult:
             json.loads((folder / "evidence.json").read_text(encoding="utf-8"))
             if (folder / "evidence.json").is_file() else None
         ),
-        stored_summary=Summary.from_dict(json.loads((folder / "summary.json").read_text(encoding="utf-8"))),
+        stored_summary=_stored_summary(folder / "summary.json"),
         inputs=storage.read_parquet(folder / "inputs.parquet") if (folder / "inputs.parquet").is_file() else None,
         spread=storage.read_parquet(folder / "spread.parquet") if (folder / "spread.parquet").is_file() else None,
         spread_runs=(storage.read_parquet(folder / "spread_runs.parquet")
                      if (folder / "spread_runs.parquet").is_file() else None),
         spread_inner=manifest.get("spread", {}).get("inner"),
     )
+
+
+def _stored_summary(path: Path) -> Summary:
+    """A folder's summary.json; one clear problem if another version of sim wrote it."""
+    try:
+        return Summary.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+        reason = str(exc) if "another version" in str(exc) else "not the summary this version of sim writes"
+        raise InputError([Problem(str(path), None, "", reason.splitlines()[0])]) from None
