@@ -8,7 +8,9 @@ from pathlib import Path
 
 from .evidence import LoadedScenario, evidence_record, load_scenario
 from .experiment import run_scenario
+from .experiment.spread import INNER, run_spread
 from .results import RunResult
+from .results.spread import point_estimates
 from .scenario.schema import Scenario
 
 
@@ -19,6 +21,8 @@ def run(
     block_size: int | None = None,
     executor: Executor | None = None,
     progress: bool = False,
+    spread_points: int = 0,
+    spread_inner: int = INNER,
 ) -> RunResult:
     """Run a scenario in memory; writes nothing to disk (see ``RunResult.save``).
 
@@ -26,6 +30,12 @@ def run(
     to change parameters, load it with ``sim.load_scenario(path, overrides={...})``.
     Defaults come from the scenario's ``run`` block.  ``executor`` is any
     ``concurrent.futures.Executor``; results do not depend on it.
+
+    ``spread_points`` > 0 also runs the two-level design behind the assumption
+    spread (:mod:`sim.experiment.spread`: that many draws of the uncertain
+    parameters × ``spread_inner`` replications each; ``python -m sim run`` uses
+    40 × 250); the summary then gives every outcome its spread across the
+    assumptions next to its simulation-noise interval.
     """
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
@@ -48,6 +58,11 @@ def run(
     started = time.time()
     t0 = time.perf_counter()
     out = run_scenario(scenario, replications, seed, block_size, executor, progress)
+    spread = run_spread(scenario, seed, spread_points, spread_inner, executor) if spread_points else None
     meta["timing"] = {"started_unix": started, "seconds": round(time.perf_counter() - t0, 3)}
+    extra = {}
+    if spread is not None:
+        table = spread.points.merge(point_estimates(spread.runs), on="point")
+        extra = {"spread": table, "spread_runs": spread.runs, "spread_inner": spread.inner}
     return RunResult(scenario, out.runs, out.states, out.timeline, seed, block_size, meta, evidence,
-                     inputs=out.inputs)
+                     inputs=out.inputs, **extra)

@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/<id>/<run-id>/)")
     r.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
+    r.add_argument("--spread-points", type=int, default=40, metavar="K",
+                   help="draws of the uncertain parameters for the spread across the assumptions "
+                   "(default 40, × 250 replications each; 0 = skip)")
     _add_set(r)
 
     s = sub.add_parser("sweep", help="run a parameter sweep (resumable; local cores or a Dask cluster)")

@@ -28,14 +28,15 @@ def _outcome_line(e, width: int) -> list[str]:
     from .figures import labels as L
 
     head = f"  {e.label + ':':<{width}} "
+    spread = [] if e.assumptions is None else [f"  {'':<{width}} {L.ASSUMPTION_SPREAD}: {L.spread_text(e)}"]
     if e.kind == "share":
-        return [f"{head}{L.estimate_text(e)}  ({e.k:,}/{e.n:,} {e.denominator_label})"]
+        return [f"{head}{L.estimate_text(e)}  ({e.k:,}/{e.n:,} {e.denominator_label})", *spread]
     if e.kind == "rate":
         return [f"{head}{L.estimate_text(e)}  ({e.events:,} in {e.exposure_years:,.0f} ceasefire-years, "
-                f"{e.n:,} {e.denominator_label})"]
+                f"{e.n:,} {e.denominator_label})", *spread]
     if e.kind == "quantity":
         median = L.number(e.quantiles["q50"], e.outcome.unit)
-        return [f"{head}{L.estimate_text(e)}, median {median}  ({e.n:,} {e.denominator_label})"]
+        return [f"{head}{L.estimate_text(e)}, median {median}  ({e.n:,} {e.denominator_label})", *spread]
     lines = [f"{head}({e.n:,} {e.denominator_label})"]
     for level, s in e.levels.items():
         lines.append(f"      {level:<12}{_pct(s.p):>7} [{_pct(s.noise.low)}, {_pct(s.noise.high)}]  ({s.k:,}/{e.n:,})")
@@ -70,8 +71,16 @@ def format_summary(result: RunResult, names: dict | None = None) -> str:
     lines += ["", f"Key outcomes: estimate [{L.NOISE_INTERVAL}] (count/replications it is a share of)"]
     for e in key:
         lines += _outcome_line(e, width)
-    lines.append(f"  (intervals cover simulation noise only, not doubts about the scenario's assumptions; "
-                 f"all {len(s.outcomes)} outcomes are in summary.json and the report)")
+    spread = next((e.assumptions for e in key if e.assumptions is not None), None)
+    if spread is None:
+        lines.append(f"  (intervals cover simulation noise only, not doubts about the scenario's assumptions; "
+                     f"all {len(s.outcomes)} outcomes are in summary.json and the report)")
+    else:
+        design = result.manifest().get("spread", {})
+        lines.append("  (the simulation-noise interval says how far more replications could move the estimate;"
+                     f" the {L.ASSUMPTION_SPREAD} is the range the scenario's own doubts allow, the one to quote:"
+                     f" the 5th–95th percentile over {design.get('points')} draws of the uncertain parameters,"
+                     f" {design.get('inner')} replications each, with each draw's own noise removed)")
 
     th = sc.thresholds
     force = [s[name] for name in ("force_in_ukraine", "force_nearby")]
@@ -116,7 +125,7 @@ def cmd_run(args) -> int:
     workers = args.workers if args.workers != 0 else default_workers()
     with local_executor(workers) as executor:
         result = api.run(loaded, replications=args.replications, seed=seed, executor=executor,
-                         progress=True)
+                         progress=True, spread_points=args.spread_points)
     print(format_summary(result))
     try:
         with staged_dir(out) as tmp:

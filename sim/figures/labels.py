@@ -19,6 +19,8 @@ LEVELS = tuple(schema.Level.names())
 
 #: What every interval shown today covers (the spread across assumptions will have its own words).
 NOISE_INTERVAL = "95% simulation-noise interval"
+#: The range of answers the scenario's own doubts allow (sim.results.spread): the range to quote.
+ASSUMPTION_SPREAD = "90% spread across the assumptions"
 
 #: Labels of the model's per-month series (the timeline), which are states of the month
 #: rather than outcomes over the horizon: "ceasefire in force this month" is not the
@@ -104,6 +106,21 @@ def estimate_text(e) -> str:
         body = "mean " + body
     words = unit_words(unit)
     return f"{body} {words}" if words else body
+
+
+def spread_text(e) -> str:
+    """The assumption spread in the outcome's unit: ``28.6%–94.7%``; says so when the design measured
+    no spread beyond its own noise, or when none was computed."""
+    a = e.assumptions
+    if a is None or is_missing(a.low) or is_missing(a.high):
+        return "not computed"
+    unit = e.outcome.unit
+    if a.low == a.high and not a.noise_share:
+        return "none: every draw of the assumptions gives the same"
+    if number(a.low, unit) == number(a.high, unit):
+        return "none measurable beyond simulation noise"
+    words = unit_words(unit)
+    return f"{number(a.low, unit)}–{number(a.high, unit)}" + (f" {words}" if words else "")
 
 
 def estimate_phrase(e, decimals: int | None = None) -> str:

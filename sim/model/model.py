@@ -60,14 +60,15 @@ class GuaranteeModel(mesa.Model):
         replications: R, the number of replications advanced together.
         block: the block index; with ``seed`` it fixes every random stream.
         seed: the run's root seed (``run.seed`` of the scenario when None).
-        fixed: values for uncertain parameters, by dotted path, held fixed in every replication of
-            the block (the inner level of a two-level design: one outer draw of the assumptions);
-            their streams are not drawn from, so every other draw stays as it was.
+        fixed: values for uncertain parameters, by dotted path, held fixed instead of drawn: a number
+            (every replication) or an array of shape (R,) (one value per replication) — the inner
+            level of a two-level design, where replications share an outer draw of the assumptions.
+            Their streams are not drawn from, so every other draw stays as it was.
         stream_key: extra words of the block's spawn key (an outer point's own seed).
     """
 
     def __init__(self, scenario: Scenario, replications: int = 1, block: int = 0, seed: int | None = None,
-                 fixed: dict[str, float] | None = None, stream_key: tuple[int, ...] = ()):
+                 fixed: dict[str, float | np.ndarray] | None = None, stream_key: tuple[int, ...] = ()):
         seed = scenario.run.seed if seed is None else int(seed)
         self.streams = Streams(seed, block, stream_key)
         self.fixed = dict(fixed or {})
@@ -180,7 +181,7 @@ class GuaranteeModel(mesa.Model):
     def draw_level(self, name: str, param) -> np.ndarray:
         """Per-replication US backstop levels (int8 codes of :class:`Level`)."""
         if name in self.fixed:
-            return np.full(self.replications, int(self.fixed[name]), dtype=np.int8)
+            return np.broadcast_to(np.asarray(self.fixed[name]), (self.replications,)).astype(np.int8)
         if not isinstance(param, LevelChoice):
             return sample_level(param, None, self.replications).astype(np.int8)
         values = sample_level(param, self.streams(f"param:{name}"), self.replications).astype(np.int8)
@@ -194,7 +195,7 @@ class GuaranteeModel(mesa.Model):
         if isinstance(param, params.Fixed):  # a fixed value needs no stream (and no stream is skipped)
             return np.full(self.replications, float(param.value))
         if name in self.fixed:
-            return np.full(self.replications, float(self.fixed[name]))
+            return np.broadcast_to(np.asarray(self.fixed[name], dtype=float), (self.replications,)).copy()
         values = params.sample(param, self.streams(f"param:{name}"), self.replications)
         self.inputs[name] = values
         return values
@@ -483,7 +484,7 @@ def _window(value: np.ndarray, defined: np.ndarray) -> pd.arrays.BooleanArray:
 
 def run_block(
     scenario: Scenario, replications: int, block: int, seed: int, first_replication: int, states: bool = True,
-    fixed: dict[str, float] | None = None, stream_key: tuple[int, ...] = (),
+    fixed: dict[str, float | np.ndarray] | None = None, stream_key: tuple[int, ...] = (),
 ) -> BlockResult:
     """Run one block from start to horizon and return its tables (frees the model).
 

@@ -227,6 +227,9 @@ class Interval(_Model):
     level: float = CONFIDENCE
     covers: Literal["simulation noise", "assumptions"] = "simulation noise"
     method: str
+    #: For an assumption spread: the share of the design points' variance that was their own noise
+    #: (removed before the spread was read off; 1 = the assumptions moved nothing measurable).
+    noise_share: float | None = None
 
     @property
     def label(self) -> str:
@@ -600,16 +603,21 @@ class Summary(_Model):
         return frame
 
 
-def summarise(runs: pd.DataFrame, states: pd.DataFrame, top: int = 5, **about) -> Summary:
+def summarise(runs: pd.DataFrame, states: pd.DataFrame, top: int = 5,
+              assumptions: dict[str, Interval] | None = None, **about) -> Summary:
     """The run's :class:`Summary` from its stored tables.
 
+    ``assumptions``: each outcome's assumption spread (:mod:`sim.results.spread`), when computed.
     ``about`` fills ``scenario``, ``seed``, ``block_size`` and ``evidence``.
     """
     table = state_table(states)
     levels = runs["us_backstop"].value_counts(normalize=True, sort=False) if len(runs) else {}
+    estimates = estimate_outcomes(runs)
+    for name, spread in (assumptions or {}).items():
+        estimates[name] = estimates[name].model_copy(update={"assumptions": spread})
     return Summary(
         replications=len(runs),
-        outcomes=estimate_outcomes(runs),
+        outcomes=estimates,
         survival=survival_curves(runs),
         states=table,
         top_contributors=table[:top],
