@@ -529,5 +529,8 @@ class Ukraine(mesa.Agent):
         delivered = np.minimum(self.pledged, self.capacity)
         self.delivered_total += delivered / 12.0
         supplied = np.divide(delivered, self.need, out=np.ones_like(self.need), where=self.need > 0).clip(0.0, 1.0)
-        self.strength = np.clip(self.strength + self.growth * supplied - self.erosion * (1.0 - supplied), 0.0, 1.0)
+        # Growth slows as the army nears the top of the index (an army cannot grow without bound),
+        # erosion as it nears the bottom: each acts on the room left.
+        s = self.strength
+        self.strength = np.clip(s + self.growth * supplied * (1.0 - s) - self.erosion * (1.0 - supplied) * s, 0.0, 1.0)
         self.capacity = self.capacity * self.capacity_growth

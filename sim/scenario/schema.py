@@ -389,8 +389,13 @@ class Ukraine(Evidence):
     industry_capacity_usd_bn_per_year: NonNegative = Field(
         10, description="What Europe's industry can deliver (billions of USD per year); caps delivered aid."
     )
-    growth_per_month: Share = Field(0.01, description="Monthly growth of the index at full delivered aid.")
-    erosion_per_month: Share = Field(0.005, description="Monthly erosion of the index with no aid.")
+    growth_per_month: Share = Field(
+        0.01, description="Share of the room left to the top of the index the army gains in a month at full "
+        "delivered aid (s ← s + g·supplied·(1 − s))."
+    )
+    erosion_per_month: Share = Field(
+        0.005, description="Share of its strength the army loses in a month with no aid (s ← s − e·(1 − supplied)·s)."
+    )
 
 
 class Weights(Evidence):
@@ -582,7 +587,8 @@ class Scenario(Strict):
         "scenario", pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="Scenario id (defaults to the file name)."
     )
     extends: str | None = Field(
-        None, description="Path of a scenario this one overrides (relative to this file). States merge by id."
+        None, description="Path of a scenario this one overrides (relative to this file), or the name of one that "
+        "ships with sim ('paris', 'history/base'). States merge by id."
     )
     title: str = ""
     as_of: dt.date | None = Field(None, description="The date the scenario represents.")
