@@ -116,6 +116,8 @@ def _cmd_validate(args) -> int:
             continue
         sc = loaded.scenario
         print(f"{path}: ok — {sc.id}, {len(sc.states)} states, {loaded.coverage.line()}")
+        for note in loaded.notes:
+            print(f"{path}: {note}", file=sys.stderr)
     return status
 
 

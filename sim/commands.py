@@ -112,8 +112,12 @@ def _refuse_existing(out: Path) -> None:
 
 
 def _load(path: Path, args) -> LoadedScenario:
-    """A scenario file with the command's ``--set`` overrides applied and validated."""
-    return load_scenario(path, overrides=parse_sets(args.overrides))
+    """A scenario file (or a shipped scenario's name) with the command's ``--set`` overrides applied and
+    validated."""
+    loaded = load_scenario(path, overrides=parse_sets(args.overrides))
+    for note in loaded.notes:
+        print(f"{path}: {note}", file=sys.stderr)
+    return loaded
 
 
 def cmd_run(args) -> int:

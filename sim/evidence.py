@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator, Literal, Mapping
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from .scenario import overrides as overrides_, params, schema
+from .scenario import overrides as overrides_, params, schema, shipped
 from .scenario.load import Located, load as load_file, validation_problems
 from .scenario.yamlio import InputError, Problem, format_path, read_yaml
 
@@ -82,12 +82,20 @@ class Register:
     folder: Path
 
 
-def find_register(start: Path) -> Path:
-    """The ``seeds/`` folder nearest above ``start`` (a scenario's folder), else the repo's."""
+def _register_above(start: Path) -> Path | None:
     for folder in [start.resolve(), *start.resolve().parents]:
         if (folder / "seeds" / "facts.yaml").is_file():
             return folder / "seeds"
-    return Path(__file__).resolve().parents[1] / "seeds"
+    return None
+
+
+def find_register(start: Path) -> Path:
+    """The ``seeds/`` folder nearest above ``start`` (a scenario's folder), else the one sim ships.
+
+    A shipped scenario finds the register shipped next to it (the repository's
+    ``seeds/``, or ``sim/data/seeds`` in an installed package).
+    """
+    return _register_above(start) or shipped.seeds_folder()
 
 
 def load_register(folder: Path) -> Register:
@@ -320,6 +328,8 @@ class LoadedScenario:
     register: Register
     #: Parameters set by path on top of the file (``--set``), in the order applied.
     overrides: list[overrides_.Override] = field(default_factory=list)
+    #: Things the reader should know about how the scenario was found (printed by the CLI).
+    notes: list[str] = field(default_factory=list)
     coverage: Coverage = field(init=False)
 
     def __post_init__(self):
@@ -329,6 +339,18 @@ class LoadedScenario:
     def file_hash(self) -> str:
         return self.located.text_hash
 
+    # The dataclass's own repr would print the scenario, its located lines and the fact register.
+    def __repr__(self) -> str:
+        from .notebook import scenario_repr  # presentation, imported only when shown
+
+        return scenario_repr(self.scenario, self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: id, title, as-of date, sources, evidence coverage, states with pledges."""
+        from .notebook import scenario_html
+
+        return scenario_html(self.scenario, self)
+
 
 def load_scenario(
     path: str | Path,
@@ -336,6 +358,12 @@ def load_scenario(
     overrides: Mapping[str, Any] | Iterable[overrides_.Override] | None = None,
 ) -> LoadedScenario:
     """Load, validate and evidence-check a scenario file.
+
+    ``path`` is a file, or the name of a scenario that ships with sim
+    (``"paris"``, ``"history/korea-1953"``; see :mod:`sim.scenario.shipped`)
+    when no such file exists.  Facts are checked against the ``seeds/`` folder
+    nearest above the file, else against the register that ships with sim
+    (said in ``notes``).
 
     ``overrides`` sets parameters by dotted path on top of the file, as
     ``--set`` does: ``{"united_states.honour": 0.8, "states.*.resolve": 0.9,
@@ -345,16 +373,23 @@ def load_scenario(
 
     Raises :class:`~sim.scenario.yamlio.InputError` listing every problem.
     """
-    path = Path(path)
+    path = shipped.resolve(path)
     scenario, located = load_file(path)
-    register = register or load_register(find_register(path.parent))
+    notes = []
+    if register is None:
+        folder = _register_above(path.parent)
+        if folder is None:
+            folder = shipped.seeds_folder()
+            notes.append(f"note: no seeds/facts.yaml in {path.parent.resolve()} or above it; "
+                         f"facts are checked against the register that ships with sim ({folder})")
+        register = load_register(folder)
     problems = check(scenario, located, register)
     if problems:
         raise InputError(problems)
     if not overrides:
-        return LoadedScenario(scenario, path, located, register)
+        return LoadedScenario(scenario, path, located, register, notes=notes)
     applied = overrides_.apply(located, overrides_.from_mapping(overrides))
     problems = check(applied.scenario, applied.located, register)
     if problems:
         raise InputError(applied.blame(problems))
-    return LoadedScenario(applied.scenario, path, applied.located, register, applied.overrides)
+    return LoadedScenario(applied.scenario, path, applied.located, register, applied.overrides, notes)

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import params, schema
+from . import params, schema, shipped
 from .yamlio import Document, InputError, Path_, Problem, format_path, read_yaml
 
 #: Loc elements pydantic adds for union members; never field names (a test checks).
@@ -157,6 +157,10 @@ def _resolve(path: Path, display: str, chain: tuple[Path, ...]) -> Located:
                                   f"expected the path of a scenario file, found {parent!r}")])
     target = (path.parent / parent).resolve()
     target_display = str(Path(display).parent / parent)
+    if not target.is_file() and shipped.path_of(parent) is not None:
+        # `extends: paris` from a file anywhere: the scenario that ships with sim.
+        target = shipped.path_of(parent).resolve()
+        target_display = str(target)
     if target in chain or target == path.resolve():
         cycle = " -> ".join([str(p.name) for p in chain + (path.resolve(),)] + [target.name])
         raise InputError([Problem(display, line, "extends", f"'extends' forms a cycle: {cycle}")])
