@@ -52,6 +52,28 @@ class BlockResult:
     inputs: pd.DataFrame  # one row per replication, one column per uncertain parameter (dotted path)
 
 
+@dataclass
+class MonthEvents:
+    """What happened in the month just stepped, per replication (kept so that one replication can
+    be watched month by month; nothing in the model reads it back).
+
+    Arrays of shape (R,) unless said: ``opportunity`` Russia saw one; ``action`` its code in
+    :data:`~sim.model.outcomes.ACTIONS` (0 = comply, also with no opportunity); ``detected`` and
+    ``attributed`` that action; ``us_response`` and ``responses`` (R, S) the levels, codes in
+    :data:`~sim.model.outcomes.RESPONSE_LEVELS`, at which the US and each state answered it;
+    ``in_force`` the binding guarantee was in force.
+    """
+
+    month: int
+    opportunity: np.ndarray
+    action: np.ndarray
+    detected: np.ndarray
+    attributed: np.ndarray
+    us_response: np.ndarray
+    responses: np.ndarray
+    in_force: np.ndarray
+
+
 class GuaranteeModel(mesa.Model):
     """Security-guarantee model over ``replications`` replications of one block.
 
@@ -171,6 +193,8 @@ class GuaranteeModel(mesa.Model):
         self.contributors_peak = np.zeros(n, dtype=np.int16)
         self.exposure = np.zeros(n, dtype=np.int16)
         self.timeline = np.zeros((self.horizon, len(TIMELINE)), dtype=np.float64)
+        #: The month just stepped (None before the first step).
+        self.events: MonthEvents | None = None
 
     # ----------------------------------------------------------------- randomness
 
@@ -238,13 +262,19 @@ class GuaranteeModel(mesa.Model):
         eligible = in_ceasefire & (self.ceasefire_month < t)
         self.exposure += eligible
         action = np.zeros(self.replications, dtype=np.int8)
+        detected = np.zeros(self.replications, dtype=bool)
         attributed = np.zeros(self.replications, dtype=bool)
         answered = military = attributed
+        us_response = np.zeros(self.replications, dtype=np.int8)
+        responses = np.zeros((self.replications, co.size), dtype=np.int8)
         rows = ru.opportunities(t, eligible)
         if rows.size:
-            action[rows], attributed[rows] = self._act(t, rows, force_in_ukraine)
+            action[rows], detected[rows], attributed[rows] = self._act(t, rows, force_in_ukraine)
             if attributed.any():
-                answered, military = self._respond(t, attributed, action, in_force)
+                answered, military = self._respond(t, attributed, action, in_force, us_response, responses)
+        opportunity = np.zeros(self.replications, dtype=bool)
+        opportunity[rows] = True
+        self.events = MonthEvents(t, opportunity, action, detected, attributed, us_response, responses, in_force)
         acted = action > 0
         ru.learn(acted, answered)
         self.counts[np.arange(self.replications), action] += 1
@@ -267,10 +297,11 @@ class GuaranteeModel(mesa.Model):
             force_in_ukraine.sum(),
         )
 
-    def _act(self, t: int, rows: np.ndarray, force_in_ukraine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _act(self, t: int, rows: np.ndarray, force_in_ukraine: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Russia's choice in the replications ``rows`` that see an opportunity; monitoring of it.
 
-        Returns the action codes and whether it was attributed, each of shape (k,).
+        Returns the action codes and whether it was detected and attributed, each of shape (k,).
         """
         co, us, ru = self.coalition, self.united_states, self.russia
         level = us.level[rows]
@@ -290,7 +321,7 @@ class GuaranteeModel(mesa.Model):
         seen = (action > 0) & (self.detect_draws[t - 1][rows] < det[k, rung])
         attributed = seen & (self.attribute_draws[t - 1][rows] < att[k, rung])
         self.detected[rows] |= seen & (action >= LIMITED)
-        return action, attributed
+        return action, seen, attributed
 
     def _force_effect(self, force: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """x_force in [0, 1]: the force against the target, weakened below the minimum, times the posture."""
@@ -327,13 +358,15 @@ class GuaranteeModel(mesa.Model):
         # Nobody committed: only the US could answer.
         return np.clip(np.where(total > 0, mean, us_p), 0.01, 0.99)
 
-    def _respond(self, t: int, attributed: np.ndarray, action: np.ndarray, in_force: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _respond(self, t: int, attributed: np.ndarray, action: np.ndarray, in_force: np.ndarray,
+                 us_response: np.ndarray, responses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The US, the leads, then the followers respond to an attributed action; activation.
 
         Only the k replications with an attributed action this month are computed.
         Returns, each of shape (R,): answered at an economic level or above; answered
         militarily (the US at the military level, or members holding a quorum of the
-        members' capability with an effective force or a commitment in force).
+        members' capability with an effective force or a commitment in force).  The
+        levels reached are written into ``us_response`` (R,) and ``responses`` (R, S).
         """
         co, us = self.coalition, self.united_states
         rows = np.flatnonzero(attributed)
@@ -346,6 +379,7 @@ class GuaranteeModel(mesa.Model):
         entanglement = self._force_effect(self.force_now[rows], rows)
         levels = co.respond(t, rows, shock, co.presence(entanglement, rows), us_level / MILITARY, self.response,
                             judged)
+        us_response[rows], responses[rows] = us_level, levels
         top = np.maximum(levels.max(axis=1, initial=0), us_level)
         self.max_response[rows] = np.maximum(self.max_response[rows], top)
 
