@@ -25,6 +25,7 @@ array; nothing here touches global random state.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Annotated, Any, Literal, Union
 
@@ -307,7 +308,22 @@ def mean(param: float | _Dist) -> float:
     return as_dist(param).mean()
 
 
-def _bounded(low: float, high: float, what: str):
+@dataclasses.dataclass(frozen=True)
+class Bounds:
+    """The range a parameter type allows, and its unit ("" where the field's description gives it).
+
+    Kept in the type's metadata next to its check, so that a tool (the dashboard's
+    controls) reads the range from the schema instead of retyping it.
+    """
+
+    low: float
+    high: float
+    unit: str = ""
+
+
+def _bounded(low: float, high: float, what: str, unit: str = ""):
+    """The metadata of a bounded parameter type: its check, and its :class:`Bounds`."""
+
     def check(param):
         lo, hi = as_dist(param).support()
         if lo < low or hi > high:
@@ -315,11 +331,11 @@ def _bounded(low: float, high: float, what: str):
             raise ValueError(f"expected {what}, found {found}")
         return param
 
-    return AfterValidator(check)
+    return AfterValidator(check), Bounds(low, high, unit)
 
 
-Probability = Annotated[RawParam, _bounded(0.0, 1.0, "a probability in [0, 1]")]
-Share = Annotated[RawParam, _bounded(0.0, 1.0, "a share in [0, 1]")]
-NonNegative = Annotated[RawParam, _bounded(0.0, math.inf, "a number >= 0")]
-Months = Annotated[RawParam, _bounded(0.0, 600.0, "a number of months in [0, 600]")]
-Troops = Annotated[RawParam, _bounded(0.0, 1_000_000.0, "a number of troops in [0, 1,000,000]")]
+Probability = Annotated[RawParam, *_bounded(0.0, 1.0, "a probability in [0, 1]", "probability")]
+Share = Annotated[RawParam, *_bounded(0.0, 1.0, "a share in [0, 1]", "share")]
+NonNegative = Annotated[RawParam, *_bounded(0.0, math.inf, "a number >= 0")]
+Months = Annotated[RawParam, *_bounded(0.0, 600.0, "a number of months in [0, 600]", "months")]
+Troops = Annotated[RawParam, *_bounded(0.0, 1_000_000.0, "a number of troops in [0, 1,000,000]", "troops")]
