@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .scenario.yamlio import InputError
 
-COMMANDS = ("run", "validate", "schema", "sweep", "plot", "compare", "report")
+COMMANDS = ("run", "validate", "schema", "sweep", "plot", "compare", "report", "sensitivity")
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -92,6 +92,24 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--seed", type=int, metavar="S", help="when running a scenario file")
     rp.add_argument("--out", type=Path, metavar="DIR", help="where to write (default: the results folder)")
     _add_set(rp)
+
+    se = sub.add_parser("sensitivity", help="which uncertain inputs explain each key outcome's variance (SALib)")
+    se.add_argument("source", type=Path, metavar="FILE|RESULTS_DIR")
+    se.add_argument("--outcome", action="append", default=[], metavar="NAME",
+                    help="a declared outcome (repeatable; default: the key outcomes)")
+    se.add_argument("--method", choices=("given", "sobol", "morris"), default="given",
+                    help="given: the run's own replications (RBD-FAST); sobol: a Saltelli design; morris: a Morris "
+                    "design (default given)")
+    se.add_argument("--replications", type=_positive, metavar="N",
+                    help="given: replications of the run (default 10,000); sobol/morris: per design point (default 8)")
+    se.add_argument("--samples", type=_positive, metavar="N",
+                    help="sobol: Saltelli base samples, a power of two (default 256); morris: trajectories (default 20)")
+    se.add_argument("--top", type=_positive, metavar="K",
+                    help="sobol/morris: only the K inputs that explain most on given data (default 8 for sobol, all for morris)")
+    se.add_argument("--seed", type=int, metavar="S", help="when running a scenario file")
+    se.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
+    se.add_argument("--out", type=Path, metavar="DIR",
+                    help="where to write (default results/<id>/sensitivity/<run-id>/, or RESULTS_DIR/sensitivity/<run-id>/)")
     return p
 
 

@@ -303,3 +303,178 @@ def cmd_report(args) -> int:
         path = out / "report.html"
     print(path)
     return 0
+
+
+# --------------------------------------------------------------------------- which assumptions drive the outcome
+
+#: Defaults of ``sensitivity`` on a scenario file: replications of the run, and the two-level design
+#: that measures the replication noise (outer draws of the assumptions × inner replications).
+SENSITIVITY_REPLICATIONS = 10_000
+NOISE_POINTS, NOISE_INNER = 100, 50
+#: Defaults of the designed methods: replications per point, Saltelli base samples / Morris
+#: trajectories, inputs kept for a Sobol design (from a given-data screen).
+DESIGN_INNER = 8
+DESIGN_SAMPLES = {"sobol": 256, "morris": 20}
+SOBOL_TOP = 8
+
+
+def _analysis_outcomes(names: list[str]):
+    """The declared outcomes named on the command line (default: the key outcomes)."""
+    from .analysis.sensitivity import analysable
+    from .model.outcomes import BY_NAME, KEY_OUTCOMES
+
+    if not names:
+        return [o for o in KEY_OUTCOMES if analysable(o)]
+    problems, chosen = [], []
+    valid = ", ".join(n for n, o in BY_NAME.items() if analysable(o))
+    for name in names:
+        o = BY_NAME.get(name)
+        if o is None or not analysable(o):
+            why = "a level outcome has no single value per replication" if o is not None else "unknown outcome"
+            problems.append(Problem("--outcome", None, "", f"{why} {name!r}; expected one of {valid}"))
+        else:
+            chosen.append(o)
+    if problems:
+        raise InputError(problems)
+    return chosen
+
+
+def _source_result(source: Path, what: str):
+    """A run's stored results (RESULTS_DIR) for an analysis, or a clear problem."""
+    from .results import load
+
+    if not (source / "runs.parquet").is_file():
+        raise InputError([Problem(str(source), None, "", "not a run's results folder (no runs.parquet)")])
+    result = load(source)
+    if result.inputs is None:
+        raise InputError([Problem(str(source), None, "", f"{what} needs the uncertain inputs of each replication "
+                                  "(inputs.parquet), which this folder lacks; run the scenario file instead")])
+    return result
+
+
+def _run_for_analysis(args, noise: bool):
+    """Run a scenario file for an analysis (the default replications); with ``noise``, also the
+    two-level design that measures the replication noise (outer draws of the assumptions × inner
+    replications, :mod:`sim.experiment.spread`).  Returns the run and the design's replications."""
+    from .experiment.spread import run_spread
+
+    loaded = load_scenario(args.source)
+    sc = loaded.scenario
+    seed = sc.run.seed if args.seed is None else args.seed
+    reps = args.replications or SENSITIVITY_REPLICATIONS
+    workers = default_workers() if args.workers == 0 else args.workers
+    with local_executor(workers) as executor:
+        result = api.run(loaded, replications=reps, seed=seed, executor=executor, progress=True)
+        design = run_spread(sc, seed, NOISE_POINTS, NOISE_INNER, executor) if noise else None
+    return result, (design.runs if design is not None else None)
+
+
+def cmd_sensitivity(args) -> int:
+    """How much of each key outcome's variance each uncertain input explains (SALib)."""
+    import time
+
+    from .analysis import MissingExtra, require
+    from .analysis import sensitivity as SA
+    from .figures.sensitivity import save_sensitivity_figures
+
+    started = time.perf_counter()
+    try:
+        require("SALib", "SALib", "sensitivity analysis")
+        outcomes = _analysis_outcomes(args.outcome)
+        source = args.source
+        if source.is_dir():
+            result = _source_result(source, "sensitivity analysis")
+            out = args.out or default_dir(source, "sensitivity", result.seed)
+        else:
+            result = None
+            loaded_id = load_scenario(source).scenario
+            out = args.out or default_dir(RESULTS_ROOT / loaded_id.id, "sensitivity", loaded_id.run.seed
+                                          if args.seed is None else args.seed)
+        _refuse_existing(out)
+        extra: dict[str, pd.DataFrame] = {}
+        if args.method == SA.GIVEN:
+            noise_runs = None
+            if result is None:
+                result, noise_runs = _run_for_analysis(args, noise=True)
+                extra["noise_runs"] = noise_runs
+            else:
+                noise_runs = result.spread_runs
+            ran = time.perf_counter()
+            names = {s.id: s.name for s in result.scenario.states}
+            sens = SA.given_data(result.inputs, result.runs, outcomes, design_runs=noise_runs,
+                                 state_names=names, seed=result.seed)
+            sens.about.update(replications=result.replications, run_seconds=round(ran - started, 1),
+                              analysis_seconds=round(time.perf_counter() - ran, 1))
+            if noise_runs is not None:
+                sens.about["noise_design"] = {"points": int(noise_runs["point"].nunique()),
+                                              "inner": int(len(noise_runs) // noise_runs["point"].nunique())}
+        else:
+            sens, extra, result = _designed_sensitivity(args, result, outcomes)
+        sens.about.update(scenario=result.scenario.id, seed=result.seed, source=str(source),
+                          seconds=round(time.perf_counter() - started, 1))
+    except MissingExtra as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(SA.format_table(sens))
+    print("\nTop drivers:")
+    for line in SA.sentences(sens):
+        print(f"  {line}")
+    with staged_dir(out) as tmp:
+        sens.write(tmp)
+        for name, frame in extra.items():
+            from .results.storage import write_parquet
+
+            write_parquet(tmp / f"{name}.parquet", frame)
+        if source.is_file() and args.method == SA.GIVEN:
+            (tmp / "run").mkdir()
+            result.write_into(tmp / "run")
+        save_sensitivity_figures(sens, tmp / "figures")
+    print(f"\n{time.perf_counter() - started:.0f} s; results: {out}")
+    return 0
+
+
+def _designed_sensitivity(args, result, outcomes):
+    """A Saltelli (Sobol) or Morris design over the uncertain inputs, run and analysed."""
+    from .analysis import sensitivity as SA
+    from .experiment import sampling
+
+    if result is None:
+        loaded = load_scenario(args.source)
+        scenario, seed = loaded.scenario, (loaded.scenario.run.seed if args.seed is None else args.seed)
+    else:
+        scenario, seed = result.scenario, result.seed if args.seed is None else args.seed
+    parameters = sampling.uncertain_parameters(scenario)
+    if not parameters:
+        raise InputError([Problem(str(args.source), None, "", "the scenario declares no uncertain parameter")])
+    names = list(parameters)
+    top = args.top if args.top is not None else (SOBOL_TOP if args.method == SA.SOBOL else None)
+    state_names = {s.id: s.name for s in scenario.states}
+    if top is not None and top < len(names):
+        # Keep the inputs that explain most of any chosen outcome on the run's own replications.
+        screen = result if result is not None and result.inputs is not None else api.run(
+            scenario, replications=4000, seed=seed)
+        ranked = SA.given_data(screen.inputs, screen.runs, outcomes, resamples=2, seed=seed).indices
+        best = ranked.groupby("input")["estimate"].max().sort_values(ascending=False)
+        names = list(best.index[:top])
+    samples = args.samples or DESIGN_SAMPLES[args.method]
+    if args.method == SA.SOBOL:
+        if samples & (samples - 1):
+            raise InputError([Problem("--samples", None, "", f"a Saltelli design needs a power of two, found {samples}")])
+        unit = sampling.saltelli(names, samples, seed)
+    else:
+        unit = sampling.morris_design(names, samples, 4, seed)
+    values = sampling.values_at(parameters, unit)
+    inner = args.replications or DESIGN_INNER
+    workers = default_workers() if args.workers == 0 else args.workers
+    print(f"{args.method} design: {len(unit):,} points × {inner} replications over {len(names)} inputs",
+          file=sys.stderr)
+    with local_executor(workers) as executor:
+        runs = sampling.run_points(scenario, values, inner, seed, executor)
+    sens = SA.designed(args.method, unit, runs, inner, outcomes, state_names, levels=4, seed=seed)
+    if result is None:
+        from types import SimpleNamespace
+
+        result = SimpleNamespace(scenario=scenario, seed=seed)
+    design = values.copy()
+    design.insert(0, "point", range(len(design)))
+    return sens, {"design": design, "design_unit": unit, "design_runs": runs}, result
