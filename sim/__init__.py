@@ -11,6 +11,7 @@ Python API for notebooks::
     result.save("results/paris/my-run")
 """
 
+import sys
 from importlib.metadata import PackageNotFoundError, version
 
 try:
@@ -19,6 +20,12 @@ except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
 from .evidence import load_scenario  # noqa: E402
+
+if "IPython" in sys.modules:
+    # In Jupyter the figures sim returns show as pictures without %matplotlib inline.
+    from .notebook import show_figures_inline
+
+    show_figures_inline()
 
 __all__ = ["__version__", "load_scenario", "run"]
 

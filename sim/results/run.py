@@ -61,6 +61,27 @@ class RunResult:
     def replications(self) -> int:
         return len(self.runs)
 
+    # The dataclass's own repr would print every table (150 KB for a default run).
+    def __repr__(self) -> str:
+        from ..notebook import result_repr  # presentation, imported only when shown
+
+        return result_repr(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: what was run and the key outcomes as a table (:mod:`sim.notebook`)."""
+        from ..notebook import result_html
+
+        return result_html(self)
+
+    def figure(self, name: str):
+        """One of the run figures as a :class:`matplotlib.figure.Figure` (shown inline in Jupyter):
+        ``force_distribution``, ``troops_by_state``, ``outcome_funnel``, ``timeline``, ``survival``."""
+        from ..figures.run import RUN_FIGURES
+
+        if name not in RUN_FIGURES:
+            raise KeyError(f"unknown figure {name!r}; expected one of {', '.join(RUN_FIGURES)}")
+        return RUN_FIGURES[name](self)
+
     @cached_property
     def summary(self) -> Summary:
         """Every declared outcome over its denominator, survival curves, states (see :class:`Summary`)."""

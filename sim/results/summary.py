@@ -565,6 +565,19 @@ class Summary(_Model):
     def __getitem__(self, name: str):
         return self.outcomes[name]
 
+    def __repr__(self) -> str:
+        from ..notebook import summary_repr  # presentation, imported only when shown
+
+        return summary_repr(self)
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        """Jupyter: every outcome as one table (:mod:`sim.notebook`)."""
+        from ..notebook import summary_html
+
+        return summary_html(self)
+
     @property
     def key(self) -> list:
         """The headline outcomes' estimates, in declaration order."""
@@ -584,8 +597,10 @@ class Summary(_Model):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per outcome (one per level for a level outcome): name, label, unit, denominator,
-        estimate with its simulation-noise interval, k (events for a rate) and n."""
+        estimate with its simulation-noise interval (``low``, ``high``), k (events for a rate) and n;
+        ``spread_low``/``spread_high``, the spread across the assumptions, NaN where not computed."""
         rows = []
+        nan = {"spread_low": math.nan, "spread_high": math.nan}
         for name, e in self.outcomes.items():
             o = e.outcome
             base = {"name": name, "label": o.label, "kind": o.kind, "unit": o.unit,
@@ -593,12 +608,14 @@ class Summary(_Model):
             if e.kind == "level":
                 for level, s in e.levels.items():
                     rows.append({**base, "level": level, "estimate": s.p, "low": s.noise.low,
-                                 "high": s.noise.high, "k": s.k, "n": e.n, "interval": s.noise.label})
+                                 "high": s.noise.high, "k": s.k, "n": e.n, "interval": s.noise.label, **nan})
                 continue
+            spread = nan if e.assumptions is None else {"spread_low": e.assumptions.low,
+                                                         "spread_high": e.assumptions.high}
             rows.append({**base, "level": None, "estimate": e.value, "low": e.noise.low, "high": e.noise.high,
-                         "k": e.count, "n": e.n, "interval": e.noise.label})
+                         "k": e.count, "n": e.n, "interval": e.noise.label, **spread})
         frame = pd.DataFrame(rows, columns=["name", "label", "kind", "unit", "denominator", "level", "estimate",
-                                            "low", "high", "k", "n", "interval"])
+                                            "low", "high", "k", "n", "interval", "spread_low", "spread_high"])
         frame["k"] = frame["k"].astype("Int64")
         return frame
 

@@ -644,3 +644,15 @@ class Scenario(Strict):
 
     def state_index(self) -> dict[str, int]:
         return {s.id: i for i, s in enumerate(self.states)}
+
+    # pydantic's repr would print every field of every state.
+    def __repr__(self) -> str:
+        from ..notebook import scenario_repr  # presentation, imported only when shown
+
+        return scenario_repr(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: id, title, as-of date, sources, evidence coverage, states with pledges."""
+        from ..notebook import scenario_html
+
+        return scenario_html(self)
