@@ -8,7 +8,6 @@ and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -52,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check scenario files and print their evidence coverage")
     v.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
-    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    sub.add_parser("schema", help="print the JSON Schema of scenario files (strict JSON; for editors)")
 
     r = sub.add_parser("run", help="run a scenario and write a results folder")
     r.add_argument("file", type=Path, metavar="FILE")
@@ -140,12 +139,10 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_schema(args) -> int:
-    from .scenario.schema import Scenario
+    from .scenario.json_schema import dumps, scenario_schema
 
-    schema = Scenario.model_json_schema(by_alias=True)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "sim scenario"
-    print(json.dumps(schema, indent=2))
+    # Strict JSON, one schema for complete files and for files that `extends` another.
+    sys.stdout.write(dumps(scenario_schema()))
     return EXIT_OK
 
 
