@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .scenario.yamlio import InputError
 
-COMMANDS = ("run", "validate", "schema", "sweep", "plot", "compare", "report", "sensitivity")
+COMMANDS = ("run", "validate", "schema", "sweep", "plot", "compare", "report", "sensitivity", "discover")
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -109,6 +109,21 @@ def _parser() -> argparse.ArgumentParser:
     se.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
     se.add_argument("--out", type=Path, metavar="DIR",
                     help="where to write (default results/<id>/sensitivity/<run-id>/, or RESULTS_DIR/sensitivity/<run-id>/)")
+
+    di = sub.add_parser("discover", help="scenario discovery: the input boxes where an outcome happens (PRIM)")
+    di.add_argument("source", type=Path, metavar="FILE|RESULTS_DIR")
+    di.add_argument("--outcome", required=True, metavar="NAME", help="a declared outcome (share, rate or quantity)")
+    di.add_argument("--threshold", type=float, metavar="X",
+                    help="rates and quantities: the cases of interest are above X (default: the median)")
+    di.add_argument("--below", action="store_true", help="the cases of interest are below the threshold (or a share's False)")
+    di.add_argument("--min-density", type=float, metavar="D",
+                    help="the smallest density a box may have (default: halfway from the base rate to 1)")
+    di.add_argument("--boxes", type=_positive, default=2, metavar="N", help="at most N boxes (default 2)")
+    di.add_argument("--replications", type=_positive, metavar="N", help="when running a scenario file (default 10,000)")
+    di.add_argument("--seed", type=int, metavar="S", help="when running a scenario file")
+    di.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
+    di.add_argument("--out", type=Path, metavar="DIR",
+                    help="where to write (default results/<id>/discovery/<run-id>/, or RESULTS_DIR/discovery/<run-id>/)")
     return p
 
 

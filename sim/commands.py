@@ -478,3 +478,50 @@ def _designed_sensitivity(args, result, outcomes):
     design = values.copy()
     design.insert(0, "point", range(len(design)))
     return sens, {"design": design, "design_unit": unit, "design_runs": runs}, result
+
+
+def cmd_discover(args) -> int:
+    """Scenario discovery: PRIM's boxes of input space in which an outcome happens (EMA Workbench)."""
+    import time
+
+    from .analysis import MissingExtra, require
+    from .analysis import discovery as DI
+    from .figures.discovery import save_discovery_figures
+
+    started = time.perf_counter()
+    try:
+        require("ema_workbench", "EMA Workbench", "scenario discovery")
+        (o,) = _analysis_outcomes([args.outcome])
+        source = args.source
+        if source.is_dir():
+            result = _source_result(source, "scenario discovery")
+            out = args.out or default_dir(source, "discovery", result.seed)
+            _refuse_existing(out)
+        else:
+            sc = load_scenario(source).scenario
+            out = args.out or default_dir(RESULTS_ROOT / sc.id, "discovery", sc.run.seed if args.seed is None
+                                          else args.seed)
+            _refuse_existing(out)
+            result, _ = _run_for_analysis(args, noise=False)
+        if args.min_density is not None and not 0 < args.min_density <= 1:
+            raise InputError([Problem("--min-density", None, "", f"expected a share in (0, 1], found {args.min_density}")])
+        found = DI.discover(result.inputs, result.runs, o, threshold=args.threshold, below=args.below,
+                            min_density=args.min_density, boxes=args.boxes,
+                            state_names={s.id: s.name for s in result.scenario.states})
+        found.about.update(scenario=result.scenario.id, seed=result.seed, source=str(source),
+                           replications=result.replications, seconds=round(time.perf_counter() - started, 1))
+    except MissingExtra as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(DI.format_table(found))
+    print()
+    for line in DI.sentences(found):
+        print(line)
+    with staged_dir(out) as tmp:
+        found.write(tmp)
+        if source.is_file():
+            (tmp / "run").mkdir()
+            result.write_into(tmp / "run")
+        save_discovery_figures(found, tmp / "figures")
+    print(f"\n{time.perf_counter() - started:.0f} s; results: {out}")
+    return 0
