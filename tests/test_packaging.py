@@ -63,7 +63,8 @@ def installed(tmp_path_factory):
     outer_pip = tuple(int(x) for x in version("pip").split(".")[:2]) >= (22, 3)
     _run([sys.executable, "-m", "venv", *(["--without-pip"] if outer_pip else []), str(venv)])
     python = venv / "bin" / "python"
-    purelib = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
+    purelib = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                        env=_clean_env()).stdout.strip())
     here = sysconfig.get_paths()
     (purelib / "sim-test-dependencies.pth").write_text(
         "\n".join(dict.fromkeys([here["purelib"], here["platlib"]])) + "\n", encoding="utf-8"
@@ -75,18 +76,24 @@ def installed(tmp_path_factory):
     return python, empty
 
 
-def _sim(installed, *args, check=True) -> subprocess.CompletedProcess:
-    python, cwd = installed
+def _clean_env() -> dict:
+    """This environment without what would put another sim (a source tree) on the venv's path."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSAFEPATH")}
     env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def _sim(installed, *args, check=True) -> subprocess.CompletedProcess:
+    python, cwd = installed
     args = [str(python), "-m", "sim", *args]
+    env = _clean_env()
     return _run(args, cwd=cwd, env=env) if check else subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
 
 
 def test_the_wheel_is_the_sim_that_runs_and_it_reads_its_own_data(installed):
     python, empty = installed
     proc = _run([python, "-c", "import sim, sim.scenario.shipped as s; print(sim.__file__); print(s.data_folder())"],
-                cwd=empty)
+                cwd=empty, env=_clean_env())
     module, data = proc.stdout.split()
     venv = python.parent.parent
     assert Path(module).is_relative_to(venv), module
