@@ -127,12 +127,14 @@ def cmd_run(args) -> int:
     out = args.out or default_dir(RESULTS_ROOT, sc.id, seed)
     _refuse_existing(out)
     workers = args.workers if args.workers != 0 else default_workers()
-    with local_executor(workers) as executor:
-        result = api.run(loaded, replications=args.replications, seed=seed, executor=executor,
-                         progress=True, spread_points=args.spread_points)
-    print(format_summary(result))
     try:
         with staged_dir(out) as tmp:
+            # The per-state rows and the inputs stream into the folder block by block, so memory
+            # stays flat in the number of replications; the folder appears only when complete.
+            with local_executor(workers) as executor:
+                result = api.run(loaded, replications=args.replications, seed=seed, executor=executor,
+                                 progress=True, spread_points=args.spread_points, stream_to=tmp)
+            print(format_summary(result))
             result.write_into(tmp)
             if not args.no_figures:
                 _write_figures(result, tmp)

@@ -8,7 +8,7 @@ many workers ran the blocks, nor on the executor.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
@@ -68,9 +68,9 @@ class Output:
     """All replications of a run, in memory."""
 
     runs: pd.DataFrame
-    states: pd.DataFrame
+    states: pd.DataFrame | None  # None when streamed to a sink
     timeline: pd.DataFrame  # counts per month, summed over blocks
-    inputs: pd.DataFrame  # the uncertain parameters' drawn values, one row per replication
+    inputs: pd.DataFrame | None  # the uncertain parameters' drawn values, one row per replication
 
 
 def combine_timelines(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -85,10 +85,26 @@ def run_scenario(
     block_size: int,
     executor: Executor | None = None,
     progress: bool = False,
+    sink: Callable[[BlockResult], None] | None = None,
 ) -> Output:
-    """Run every block and gather the tables (``sim.run`` supplies the scenario's defaults)."""
-    parts = list(iter_blocks(scenario, replications, seed, block_size, executor, progress))
-    runs = pd.concat([p.runs for p in parts], ignore_index=True)
-    states = pd.concat([p.states for p in parts], ignore_index=True)
-    inputs = pd.concat([p.inputs for p in parts], ignore_index=True)
-    return Output(runs, states, combine_timelines([p.timeline for p in parts]), inputs)
+    """Run every block and gather the tables (``sim.run`` supplies the scenario's defaults).
+
+    With ``sink``, each finished block is handed to it (in block order) and its large tables —
+    the per-state rows and the inputs — are not kept: ``Output.states`` and ``.inputs`` are
+    None, and memory stays flat in the number of replications but for the runs table.
+    """
+    runs, states, inputs, timelines = [], [], [], []
+    for part in iter_blocks(scenario, replications, seed, block_size, executor, progress):
+        runs.append(part.runs)
+        timelines.append(part.timeline)
+        if sink is None:
+            states.append(part.states)
+            inputs.append(part.inputs)
+        else:
+            sink(part)
+    return Output(
+        pd.concat(runs, ignore_index=True),
+        pd.concat(states, ignore_index=True) if sink is None else None,
+        combine_timelines(timelines),
+        pd.concat(inputs, ignore_index=True) if sink is None else None,
+    )

@@ -39,7 +39,8 @@ class RunResult:
 
     scenario: Scenario
     runs: pd.DataFrame
-    states: pd.DataFrame
+    #: One row per replication × state; None when the run streamed it to states.parquet (a CLI run).
+    states: pd.DataFrame | None
     timeline_counts: pd.DataFrame
     seed: int
     block_size: int
@@ -56,6 +57,8 @@ class RunResult:
     spread_runs: pd.DataFrame | None = None
     #: Inner replications per outer point.
     spread_inner: int | None = None
+    #: The state table tallied while the per-state rows were streamed to disk (when ``states`` is None).
+    state_rows: list | None = None
 
     @property
     def replications(self) -> int:
@@ -90,7 +93,8 @@ class RunResult:
         assumptions = None
         if self.spread is not None:
             assumptions = spread_intervals(self.spread, self.spread_inner or 0)
-        return summarise(self.runs, self.states, assumptions=assumptions, scenario=self.scenario.id,
+        return summarise(self.runs, self.states, assumptions=assumptions, state_rows=self.state_rows,
+                         scenario=self.scenario.id,
                          seed=self.seed, block_size=self.block_size, evidence=self.meta.get("coverage"))
 
     @property
@@ -135,7 +139,8 @@ class RunResult:
         if self.spread is not None:
             storage.write_parquet(tmp / "spread.parquet", self.spread)
             storage.write_parquet(tmp / "spread_runs.parquet", self.spread_runs)
-        storage.write_parquet(tmp / "states.parquet", self.states)
+        if self.states is not None:  # else streamed there already, block by block
+            storage.write_parquet(tmp / "states.parquet", self.states)
         storage.write_parquet(tmp / "timeline.parquet", self.timeline_counts)
         storage.write_json(tmp / "summary.json", self.summary.to_dict())
         storage.write_json(tmp / "scenario.json", self.scenario.model_dump(mode="json", by_alias=True))

@@ -620,14 +620,17 @@ class Summary(_Model):
         return frame
 
 
-def summarise(runs: pd.DataFrame, states: pd.DataFrame, top: int = 5,
-              assumptions: dict[str, Interval] | None = None, **about) -> Summary:
+def summarise(runs: pd.DataFrame, states: pd.DataFrame | None, top: int = 5,
+              assumptions: dict[str, Interval] | None = None, state_rows: list[StateRow] | None = None,
+              **about) -> Summary:
     """The run's :class:`Summary` from its stored tables.
 
     ``assumptions``: each outcome's assumption spread (:mod:`sim.results.spread`), when computed.
+    ``state_rows``: the state table already tallied while the per-state rows were streamed to disk
+    (:class:`sim.results.stream.StateTally`), used instead of ``states``.
     ``about`` fills ``scenario``, ``seed``, ``block_size`` and ``evidence``.
     """
-    table = state_table(states)
+    table = state_rows if state_rows is not None else state_table(states)
     levels = runs["us_backstop"].value_counts(normalize=True, sort=False) if len(runs) else {}
     estimates = estimate_outcomes(runs)
     for name, spread in (assumptions or {}).items():
