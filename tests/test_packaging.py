@@ -3,10 +3,10 @@
 
 The wheel is built from a copy of the source tree (the build writes build/ and *.egg-info next to
 the sources, and others share this one), installed with --no-deps into a fresh virtual
-environment, and run there.  The environment sees this interpreter's site-packages for the
-dependencies through a .pth file (not --system-site-packages: under CI the test runs inside a
-venv, whose packages the base interpreter does not have); a .pth line adds a folder to sys.path
-without running that folder's own .pth files, so an editable sim installed here stays out of sight.
+environment, and run there.  The environment finds the dependencies on this interpreter's path
+through a .pth file (not --system-site-packages: under CI the test runs inside a venv, whose
+packages the base interpreter does not have); a .pth line adds a folder to sys.path without
+running that folder's own .pth files, so an editable sim installed here stays out of sight.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 from importlib.metadata import version
 from pathlib import Path
 
@@ -65,10 +64,10 @@ def installed(tmp_path_factory):
     python = venv / "bin" / "python"
     purelib = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                         env=_clean_env()).stdout.strip())
-    here = sysconfig.get_paths()
-    (purelib / "sim-test-dependencies.pth").write_text(
-        "\n".join(dict.fromkeys([here["purelib"], here["platlib"]])) + "\n", encoding="utf-8"
-    )
+    # Every folder on this interpreter's path (a venv's, its base's with --system-site-packages, the user's)
+    # except any holding a sim package: the source tree must not stand in for the wheel.
+    outer = [p for p in sys.path if p and Path(p).is_dir() and not (Path(p) / "sim").exists()]
+    (purelib / "sim-test-dependencies.pth").write_text("\n".join(dict.fromkeys(outer)) + "\n", encoding="utf-8")
     pip = [sys.executable, "-m", "pip", "--python", str(python)] if outer_pip else [python, "-m", "pip"]
     _run([*pip, "install", "--no-deps", "--no-index", "-q", str(wheel)])
     empty = tmp / "empty"
