@@ -173,6 +173,8 @@ def cmd_sweep(args) -> int:
     except SweepFolderError as exc:
         raise InputError([Problem(str(out), None, "--out", str(exc))]) from None
     print(format_points(outcome.points, plan.parameter_paths))
+    if plan.sweep.design.kind in ("morris", "sobol") and not outcome.failures:
+        _sweep_indices(outcome, plan, out)
     if not args.no_figures:
         _write_sweep_figures(outcome, plan, out)
     print(f"\n{outcome.units_total} units: {outcome.units_run} run now, {outcome.units_skipped} already on disk, "
@@ -184,6 +186,25 @@ def cmd_sweep(args) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _sweep_indices(outcome, plan, folder: Path) -> None:
+    """A Morris or Sobol sweep ends with its indices: printed, and in indices.csv next to points.parquet."""
+    from .analysis import MissingExtra
+    from .analysis.sensitivity import format_table, sentences, sweep_indices
+
+    try:
+        sens = sweep_indices(outcome.points, plan)
+    except MissingExtra as exc:
+        print(f"no indices: {exc}", file=sys.stderr)
+        return
+    sens.indices.to_csv(folder / ".indices.csv.tmp", index=False)
+    (folder / ".indices.csv.tmp").replace(folder / "indices.csv")
+    sens.variance.to_csv(folder / ".variance.csv.tmp", index=False)
+    (folder / ".variance.csv.tmp").replace(folder / "variance.csv")
+    print("\n" + format_table(sens))
+    for line in sentences(sens):
+        print(f"  {line}")
 
 
 def _write_sweep_figures(outcome, plan, folder: Path) -> None:

@@ -79,7 +79,25 @@ def test_each_point_is_over_its_outcomes_denominators(small_plan, tmp_path):
         assert row["activated"] == pytest.approx((runs["guarantee_test"] == "activated").sum() / tested.sum(),
                                                  nan_ok=True)
     text = format_points(points, small_plan.parameter_paths)
-    assert "Guarantee activated when tested, of n replications whose guarantee was in force" in text
+    assert ("Guarantee activated when tested: estimate [95% simulation-noise interval] of n replications "
+            "whose guarantee was in force") in text
+
+
+def test_every_cell_carries_its_interval_and_count_and_thin_cells_are_marked(serial_points, small_plan):
+    from sim.results.sweep import MIN_OBSERVATIONS
+
+    p = serial_points
+    for o in OUTCOMES:
+        assert (p[f"{o.name}_few"] == (p[f"{o.name}_n"] < MIN_OBSERVATIONS)).all(), o.name
+    text = format_points(p, small_plan.parameter_paths)
+    row = p.iloc[0]
+    pct = lambda v: f"{100 * v:.1f}%"  # noqa: E731
+    cell = f"{pct(row['activated'])} [{pct(row['activated_low'])}, {pct(row['activated_high'])}] of {row['activated_n']:,}"
+    assert cell in text
+    thin = p["activated_few"] | p["force_ge_minimum_few"] | p["violations_per_year_few"]
+    assert (f"* fewer than {MIN_OBSERVATIONS} replications in the denominator" in text) == bool(thin.any())
+    assert text.count(" *") == int(p["activated_few"].sum() + p["force_ge_minimum_few"].sum()
+                                   + p["violations_per_year_few"].sum())
 
 
 def test_same_points_on_two_local_workers(small_plan, serial_points, tmp_path):
@@ -204,7 +222,8 @@ def test_shipped_sweeps_are_valid_and_cover_the_asked_questions():
 
 
 @pytest.mark.parametrize("kind,extra,n", [
-    ("latin_hypercube", "points: 16", 16), ("sobol", "points: 8", 8), ("morris", "trajectories: 3", 9),
+    # Sobol: a Saltelli design of 8 × (2 parameters + 2) points; Morris: 3 trajectories × (2 + 1).
+    ("latin_hypercube", "points: 16", 16), ("sobol", "points: 8", 32), ("morris", "trajectories: 3", 9),
 ])
 def test_sampled_designs_stay_in_bounds_and_are_seeded(tmp_path, kind, extra, n):
     body = f"""\
@@ -255,3 +274,30 @@ def test_missing_scenario_is_a_clear_error(tmp_path, capsys):
     path.write_text("scenario: nowhere.yaml\nparameters: {russia.opportunity_per_month: [0.1]}\n")
     assert main(["sweep", str(path)]) == 2
     assert "s.yaml:1: scenario: the scenario file does not exist: nowhere.yaml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind,extra", [("sobol", "points: 16"), ("morris", "trajectories: 6")])
+def test_morris_and_sobol_sweeps_end_with_their_indices(tmp_path, capsys, kind, extra):
+    pytest.importorskip("SALib")
+    body = f"""\
+parameters:
+  united_states.backstop: [none, political, direct]
+  package.monitoring.attribution: {{low: 0.2, high: 0.95}}
+design: {{kind: {kind}, {extra}}}
+replications: 100
+seed: 5
+"""
+    out = tmp_path / "out"
+    assert main(["sweep", str(write_sweep(tmp_path, body)), "--workers", "1", "--out", str(out), "--no-figures"]) == 0
+    text = capsys.readouterr().out
+    indices = pd.read_csv(out / "indices.csv")
+    assert (out / "points.parquet").is_file() and (out / "variance.csv").is_file()
+    assert set(indices["input"]) == {"united_states.backstop", "package.monitoring.attribution"}
+    assert set(indices["index"]) == ({"S1", "ST"} if kind == "sobol" else {"mu_star", "sigma"})
+    assert (indices["low"] <= indices["estimate"]).all() or kind == "morris"
+    assert "What the numbers are" in text
+    # The US level (no backstop up to US forces) moves the ceasefire far more than attribution does.
+    key = "S1" if kind == "sobol" else "mu_star"
+    ceasefire = indices[(indices["outcome"] == "ceasefire") & (indices["index"] == key)].set_index("input")
+    assert ceasefire.loc["united_states.backstop", "estimate"] > ceasefire.loc["package.monitoring.attribution",
+                                                                               "estimate"]

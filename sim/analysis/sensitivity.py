@@ -204,10 +204,10 @@ def _variance_row(o: Outcome, n: int, y: np.ndarray, noise: tuple[float, float, 
         "unexplained": 1.0 - first_order if np.isfinite(first_order) else math.nan, **extra,
     }
     if noise is not None and np.isfinite(noise[0]) and var > 0:
-        share, low, high = (min(1.0, max(0.0, v / var)) for v in noise[:3])
+        share, low, high = (min(1.0, max(0.0, v / var)) if np.isfinite(v) else math.nan for v in noise[:3])
         row.update(noise_share=share, noise_low=low, noise_high=high, noise_points=noise[3],
                    # Shares of the assumptions' part are quoted only when that part is told from zero.
-                   assumptions_detected=bool(high < 1.0),
+                   assumptions_detected=bool(high < 1.0) if np.isfinite(high) else bool(share < 1.0),
                    interactions=max(0.0, 1.0 - share - first_order))
     return row
 
@@ -318,6 +318,91 @@ def given_data(
     return Sensitivity(pd.DataFrame(rows), pd.DataFrame(variance), about)
 
 
+def _analyse_points(method: str, analyse, problem: dict, X: np.ndarray, mean: np.ndarray, noise: np.ndarray,
+                    n_total: int, o: Outcome, state_names: dict, levels: int, resamples: int, seed: int):
+    """Sobol or Morris indices of one outcome from a design's per-point estimates (``mean``, NaN where
+    a point has no replication in the outcome's denominator) and each estimate's noise variance."""
+    names = problem["names"]
+    empty = int(np.isnan(mean).sum())
+    y = np.where(np.isnan(mean), np.nanmean(mean) if empty < len(mean) else 0.0, mean)
+    var = float(np.var(y, ddof=1)) if len(y) > 1 else 0.0
+    noise_var = float(np.nanmean(noise)) if np.isfinite(noise).any() else math.nan
+    if var <= 0 or empty == len(y):
+        return _variance_row(o, n_total, y, None, math.nan, points=len(y), empty_points=empty,
+                             note="it does not vary over the design: nothing to explain"), []
+    rows = []
+    if method == SOBOL:
+        si = analyse.analyze(problem, y, calc_second_order=False, num_resamples=resamples,
+                             conf_level=CONFIDENCE, seed=seed)
+        s1 = np.asarray(si["S1"], dtype=float)
+        row = _variance_row(o, n_total, y, (noise_var, math.nan, math.nan, len(y)), float(s1.sum()),
+                            points=len(y), empty_points=empty, note="")
+        scale = row["noise_share"] if row["assumptions_detected"] else math.nan
+        rows += _index_rows(o, SOBOL, "S1", names, s1, np.asarray(si["S1_conf"]), state_names, scale)
+        # A point's own replication noise differs between any two points, so the total-index
+        # estimator counts it as an interaction of every input: remove it (its share of the variance).
+        st = np.asarray(si["ST"], dtype=float) - (row["noise_share"] if np.isfinite(row["noise_share"]) else 0.0)
+        rows += _index_rows(o, SOBOL, "ST", names, st, np.asarray(si["ST_conf"]), state_names, scale)
+    else:
+        si = analyse.analyze(problem, X, y, num_resamples=resamples, conf_level=CONFIDENCE,
+                             num_levels=levels, seed=seed)
+        row = _variance_row(o, n_total, y, (noise_var, math.nan, math.nan, len(y)), math.nan,
+                            points=len(y), empty_points=empty, note="")
+        rows += _index_rows(o, MORRIS, "mu_star", names, np.asarray(si["mu_star"], dtype=float),
+                            np.asarray(si["mu_star_conf"], dtype=float), state_names, math.nan)
+        rows += _index_rows(o, MORRIS, "sigma", names, np.asarray(si["sigma"], dtype=float), None,
+                            state_names, math.nan)
+    return row, rows
+
+
+def _design_about(method: str, points: int, inner, inputs: int, resamples: int, seed: int, levels: int) -> dict:
+    return {
+        "method": method, "method_words": METHOD_WORDS[method], "points": points, "inner": inner,
+        "inputs": inputs, "resamples": resamples, "seed": seed, "confidence": CONFIDENCE,
+        **({"levels": levels} if method == MORRIS else {}),
+        "numbers": {
+            **{k: INDEX_WORDS[k] for k in (("S1", "ST") if method == SOBOL else ("mu_star", "sigma"))},
+            "low, high": "95% bootstrap interval of the estimate (SALib)",
+            "noise_share": "share of the variance of the points' estimates that is their own replication noise",
+            **({"ST (noise)": "ST has the noise share removed: noise differs between any two points, so the "
+                              "estimator would count it as an interaction of every input"} if method == SOBOL else {}),
+        },
+    }
+
+
+def sweep_indices(points: pd.DataFrame, plan, outcomes: list[Outcome] | None = None,
+                  resamples: int = 100) -> Sensitivity | None:
+    """A Morris or Sobol sweep's indices, from its points table (one estimate of each outcome per
+    point, with its simulation-noise interval); None for other designs."""
+    from ..experiment.design import design_unit
+    from ..results.summary import _z
+
+    method = plan.sweep.design.kind
+    if method not in (SOBOL, MORRIS):
+        return None
+    analyse = require(f"SALib.analyze.{method}", "SALib", f"a {method} analysis")
+    X = np.asarray(design_unit(plan.sweep, plan.seed), dtype=float)
+    names = list(plan.parameter_paths)
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    outcomes = [o for o in (outcomes or list(KEY_OUTCOMES)) if analysable(o)]
+    z = _z(CONFIDENCE)
+    rows, variance = [], []
+    for i, o in enumerate(outcomes):
+        col = f"{o.name}_mean" if o.kind == "quantity" else o.name
+        if col not in points:
+            continue
+        mean = points[col].to_numpy(dtype=float)
+        se = (points[f"{col}_high"].to_numpy(dtype=float) - points[f"{col}_low"].to_numpy(dtype=float)) / (2 * z)
+        row, part = _analyse_points(method, analyse, problem, X, mean, se ** 2, int(points[f"{o.name}_n"].sum()),
+                                    o, {}, plan.sweep.design.levels, resamples, plan.seed + i)
+        variance.append(row)
+        rows += part
+    about = _design_about(method, len(points), plan.replications, len(names), resamples, plan.seed,
+                          plan.sweep.design.levels)
+    about.update(scenario=plan.base.scenario.id, sweep=plan.sweep.id)
+    return Sensitivity(pd.DataFrame(rows), pd.DataFrame(variance), about)
+
+
 def designed(
     method: str, unit: pd.DataFrame, runs: pd.DataFrame, inner: int, outcomes: list[Outcome] | None = None,
     state_names: dict | None = None, levels: int = 4, resamples: int = 100, seed: int = 0,
@@ -342,55 +427,30 @@ def designed(
     rows, variance = [], []
     for i, o in enumerate(outcomes):
         mean, n, within = point_values(runs, o, len(unit))
-        empty = int(np.isnan(mean).sum())
-        y = np.where(np.isnan(mean), np.nanmean(mean) if empty < len(mean) else 0.0, mean)
-        var = float(np.var(y, ddof=1))
         # The noise left in a point's estimate: its replications' variance over their count.
-        noise = float(np.nanmean(np.where(n > 1, within / np.maximum(n, 1), np.nan))) if (n > 1).any() else math.nan
-        if var <= 0 or empty == len(y):
-            variance.append(_variance_row(o, int(n.sum()), y, None, math.nan, points=len(y), empty_points=empty,
-                                          note="it does not vary over the design: nothing to explain"))
-            continue
-        if method == SOBOL:
-            si = analyse.analyze(problem, y, calc_second_order=False, num_resamples=resamples,
-                                 conf_level=CONFIDENCE, seed=seed + i)
-            s1 = np.asarray(si["S1"], dtype=float)
-            row = _variance_row(o, int(n.sum()), y, (noise, noise, noise, len(y)), float(s1.sum()),
-                                points=len(y), empty_points=empty, note="")
-            rows += _index_rows(o, SOBOL, "S1", names, s1, np.asarray(si["S1_conf"]), state_names or {},
-                                row["noise_share"])
-            # A point's own replication noise differs between any two points, so the total-index
-            # estimator counts it as an interaction of every input: remove it (its share of the variance).
-            st = np.asarray(si["ST"], dtype=float) - (row["noise_share"] if np.isfinite(row["noise_share"]) else 0.0)
-            rows += _index_rows(o, SOBOL, "ST", names, st, np.asarray(si["ST_conf"]), state_names or {},
-                                row["noise_share"])
-        else:
-            si = analyse.analyze(problem, X, y, num_resamples=resamples, conf_level=CONFIDENCE,
-                                 num_levels=levels, seed=seed + i)
-            row = _variance_row(o, int(n.sum()), y, (noise, noise, noise, len(y)), math.nan,
-                                points=len(y), empty_points=empty, note="")
-            rows += _index_rows(o, MORRIS, "mu_star", names, np.asarray(si["mu_star"], dtype=float),
-                                np.asarray(si["mu_star_conf"], dtype=float), state_names or {}, math.nan)
-            rows += _index_rows(o, MORRIS, "sigma", names, np.asarray(si["sigma"], dtype=float), None,
-                                state_names or {}, math.nan)
+        noise = np.where(n > 1, within / np.maximum(n, 1), np.nan)
+        row, part = _analyse_points(method, analyse, problem, X, mean, noise, int(n.sum()), o, state_names or {},
+                                    levels, resamples, seed + i)
         variance.append(row)
-    about = {
-        "method": method, "method_words": METHOD_WORDS[method], "points": len(unit), "inner": inner,
-        "inputs": len(names), "resamples": resamples, "seed": seed, "confidence": CONFIDENCE,
-        **({"levels": levels} if method == MORRIS else {}),
-        "noise_from": "the replications within each design point (the inputs outside the design keep being drawn)",
-        "numbers": {
-            **{k: INDEX_WORDS[k] for k in (("S1", "ST") if method == SOBOL else ("mu_star", "sigma"))},
-            "low, high": "95% bootstrap interval of the estimate (SALib)",
-            "noise_share": "share of the variance of the points' estimates that is their own replication noise",
-            **({"ST (noise)": "ST has the noise share removed: noise differs between any two points, so the "
-                              "estimator would count it as an interaction of every input"} if method == SOBOL else {}),
-        },
-    }
+        rows += part
+    about = _design_about(method, len(unit), inner, len(names), resamples, seed, levels)
+    about["noise_from"] = "the replications within each design point (the inputs outside the design keep being drawn)"
     return Sensitivity(pd.DataFrame(rows), pd.DataFrame(variance), about)
 
 
 # --------------------------------------------------------------------------- words
+
+
+NOISE_WORDS = {
+    GIVEN: "the replications' own chance",
+    SOBOL: "noise within a design point (the replications' chance and any uncertain input not in the design)",
+    MORRIS: "noise within a design point (the replications' chance and any uncertain input not in the design)",
+}
+
+
+def _noise_text(v) -> str:
+    interval = (f" [{_pct(v['noise_low'])}, {_pct(v['noise_high'])}]" if np.isfinite(v["noise_low"]) else "")
+    return f"{_pct(v['noise_share'])}{interval}"
 
 
 def _pct(x: float) -> str:
@@ -432,8 +492,8 @@ def sentences(sens: Sensitivity, top: int = 3) -> list[str]:
         detected = rows[rows["low"] > 0].head(top)
         if known:
             out.append(
-                f"Of the variance of '{label}' across the {v['n']:,} {v['denominator']}, {_pct(noise)} "
-                f"[{_pct(v['noise_low'])}, {_pct(v['noise_high'])}] is the replications' own chance; "
+                f"Of the variance of '{label}' across the {v['n']:,} {v['denominator']}, {_noise_text(v)} "
+                f"is {NOISE_WORDS[sens.method]}; "
                 + (f"the assumptions cause the other {_pct(1 - noise)}." if scaled else
                    "the share the assumptions cause cannot be told from zero with these replications.")
             )
@@ -457,7 +517,7 @@ def sentences(sens: Sensitivity, top: int = 3) -> list[str]:
                        f"interactions between inputs the remaining {_pct(v['interactions'])}.")
         elif known and np.isfinite(v["unexplained"]):
             out.append(f"Single inputs together explain {_pct(v['first_order_sum'])} of the variance of '{label}'; "
-                       f"the other {_pct(v['unexplained'])} is the replications' own chance and interactions.")
+                       f"the other {_pct(v['unexplained'])} is {NOISE_WORDS[sens.method]} and interactions.")
         elif np.isfinite(v["unexplained"]):
             out.append(f"Single inputs together explain {_pct(v['first_order_sum'])} of the variance of '{label}'; "
                        f"the other {_pct(v['unexplained'])} is replication noise and interactions together "
@@ -476,12 +536,10 @@ def format_table(sens: Sensitivity, top: int = 8) -> str:
             lines.append(f"  not analysed: {v['note']}")
             continue
         if np.isfinite(v["noise_share"]) and not v["assumptions_detected"]:
-            lines.append(f"  variance: replication noise {_pct(v['noise_share'])} "
-                         f"[{_pct(v['noise_low'])}, {_pct(v['noise_high'])}]; the assumptions' share cannot be "
+            lines.append(f"  variance: replication noise {_noise_text(v)}; the assumptions' share cannot be "
                          f"told from zero (single inputs {_pct(v['first_order_sum'])})")
         elif np.isfinite(v["noise_share"]):
-            lines.append(f"  variance: replication noise {_pct(v['noise_share'])} "
-                         f"[{_pct(v['noise_low'])}, {_pct(v['noise_high'])}], assumptions {_pct(1 - v['noise_share'])}"
+            lines.append(f"  variance: replication noise {_noise_text(v)}, assumptions {_pct(1 - v['noise_share'])}"
                          + (f" (single inputs {_pct(v['first_order_sum'])}, interactions {_pct(v['interactions'])})"
                             if np.isfinite(v["interactions"]) else ""))
         elif np.isfinite(v["unexplained"]):

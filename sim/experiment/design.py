@@ -10,13 +10,15 @@ replications per point::
       united_states.backstop: [none, political, enablers, monitoring, direct]
       russia.acceptance.without_troops: {start: 0.1, stop: 0.9, step: 0.2}
       states.DEU.troops.willingness: {low: 0.0, high: 1.0, levels: 5}
-    design: {kind: grid}          # or latin_hypercube / sobol (points: N), morris (trajectories: N)
+    design: {kind: grid}          # or latin_hypercube (points: N), sobol (points: N, a Saltelli design
+                                  # of N × (parameters + 2) points), morris (trajectories: N)
     replications: 200
     seed: 1
 
 Grids take the product of the value lists; sampled designs come from
-``scipy.stats.qmc`` (Latin hypercube, Sobol) and SALib (Morris) with a
-generator derived from the sweep's seed.  Every point is validated as a
+``scipy.stats.qmc`` (Latin hypercube) and SALib (Morris, and a Saltelli design
+for Sobol indices) with a generator derived from the sweep's seed; Morris and
+Sobol sweeps end with their indices (:func:`sim.analysis.sensitivity.sweep_indices`).  Every point is validated as a
 scenario before anything runs.
 """
 
@@ -37,6 +39,7 @@ from pydantic import Discriminator, Field, Tag, ValidationError, model_validator
 
 from ..evidence import LoadedScenario, load_scenario
 from ..scenario import schema
+from ..scenario import shipped
 from ..scenario.load import Located, validation_problems
 from ..scenario.overrides import PathError, set_path
 from ..scenario.params import Strict
@@ -110,7 +113,9 @@ Axis = Annotated[
 
 class Design(Strict):
     kind: Literal["grid", "latin_hypercube", "sobol", "morris"] = "grid"
-    points: int | None = Field(None, ge=1, le=1_000_000, description="Points of a Latin hypercube or Sobol design.")
+    points: int | None = Field(None, ge=1, le=1_000_000, description=(
+        "Points of a Latin hypercube design; for a Sobol design the Saltelli base samples N, a power of two "
+        "(the design has N × (parameters + 2) points)."))
     trajectories: int | None = Field(None, ge=1, le=100_000, description="Morris trajectories (points = trajectories × (parameters + 1)).")
     levels: int = Field(4, ge=2, le=100, description="Morris grid levels.")
 
@@ -131,7 +136,7 @@ class Sweep(Strict):
     id: str = Field("sweep", pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     title: str = ""
     description: str = ""
-    scenario: str = Field(description="Base scenario file, relative to the sweep file.")
+    scenario: str = Field(description="Base scenario file, relative to the sweep file, or a shipped scenario's name.")
     parameters: dict[Annotated[str, Field(pattern=PATH)], Axis] = Field(min_length=1)
     design: Design = Field(default_factory=Design)
     replications: int = Field(200, ge=1, le=10_000_000, description="Replications per point.")
@@ -185,40 +190,66 @@ def _unit_to_axis(u: np.ndarray, axis) -> list:
     return [values[i] for i in idx]
 
 
-def _qmc(kind: str, d: int, n: int, rng: np.random.Generator) -> np.ndarray:
+def _latin_hypercube(d: int, n: int, rng: np.random.Generator) -> np.ndarray:
     from scipy.stats import qmc
 
-    cls = qmc.LatinHypercube if kind == "latin_hypercube" else qmc.Sobol
     try:
-        engine = cls(d, rng=rng)
+        engine = qmc.LatinHypercube(d, rng=rng)
     except TypeError:  # scipy < 1.15 calls it `seed`
-        engine = cls(d, seed=rng)
+        engine = qmc.LatinHypercube(d, seed=rng)
     return engine.random(n)
 
 
-def _morris(axes: list, trajectories: int, levels: int, rng: np.random.Generator) -> np.ndarray:
+def _salib(kind: str):
     try:
-        from SALib.sample import morris
+        from SALib.sample import morris, sobol
     except ImportError:
-        raise InputError([Problem("", None, "design.kind", "a morris design needs SALib: pip install 'sim[analysis]'")]) from None
-    problem = {"num_vars": len(axes), "names": [f"x{i}" for i in range(len(axes))], "bounds": [[0.0, 1.0]] * len(axes)}
-    # SALib puts the top level exactly at 1.0; keep draws inside [0, 1) for list axes.
-    return np.minimum(morris.sample(problem, trajectories, num_levels=levels, seed=rng), np.nextafter(1.0, 0.0))
+        raise InputError([Problem("", None, "design.kind",
+                                  f'a {kind} design needs SALib, from the analysis extra: pip install -e ".[analysis]"')]) from None
+    return morris if kind == "morris" else sobol
+
+
+def _unit_problem(d: int) -> dict:
+    return {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0.0, 1.0]] * d}
+
+
+def _morris(axes: list, trajectories: int, levels: int, rng: np.random.Generator) -> np.ndarray:
+    morris = _salib("morris")
+    return morris.sample(_unit_problem(len(axes)), trajectories, num_levels=levels, seed=rng)
+
+
+def _saltelli(axes: list, base: int, rng: np.random.Generator) -> np.ndarray:
+    """A Saltelli design for first-order and total Sobol indices: ``base × (parameters + 2)`` points
+    (SALib.sample.sobol, scrambled, seeded from the sweep's design stream)."""
+    sobol = _salib("sobol")
+    return sobol.sample(_unit_problem(len(axes)), base, calc_second_order=False,
+                        seed=int(rng.integers(2**31)))
+
+
+def design_unit(sweep: Sweep, seed: int) -> np.ndarray | None:
+    """A sampled design's points in the unit cube (one column per parameter, in the order of
+    ``sweep.parameters``); None for a grid.  Morris and Sobol analyses read it back."""
+    axes = [sweep.parameters[n] for n in sweep.parameters]
+    kind = sweep.design.kind
+    if kind == "grid":
+        return None
+    rng = design_rng(seed)
+    if kind == "morris":
+        return _morris(axes, sweep.design.trajectories, sweep.design.levels, rng)
+    if kind == "sobol":
+        return _saltelli(axes, sweep.design.points, rng)
+    return _latin_hypercube(len(axes), sweep.design.points, rng)
 
 
 def design_points(sweep: Sweep, seed: int) -> list[dict[str, Any]]:
     """The parameter values of every point, in a fixed order."""
     names = list(sweep.parameters)
     axes = [sweep.parameters[n] for n in names]
-    kind = sweep.design.kind
-    if kind == "grid":
+    if sweep.design.kind == "grid":
         lists = [a.values() if isinstance(a, (Range, Bounds)) else list(a) for a in axes]
         return [dict(zip(names, combo)) for combo in itertools.product(*lists)]
-    rng = design_rng(seed)
-    if kind == "morris":
-        unit = _morris(axes, sweep.design.trajectories, sweep.design.levels, rng)
-    else:
-        unit = _qmc(kind, len(axes), sweep.design.points, rng)
+    # SALib puts the top level exactly at 1.0; keep draws inside [0, 1) for list axes.
+    unit = np.minimum(design_unit(sweep, seed), np.nextafter(1.0, 0.0))
     columns = [_unit_to_axis(unit[:, j], a) for j, a in enumerate(axes)]
     return [dict(zip(names, row)) for row in zip(*columns)]
 
@@ -250,6 +281,8 @@ def load_sweep(path: str | Path, replications: int | None = None) -> SweepPlan:
     except ValidationError as exc:
         raise InputError(validation_problems(exc, located, root=Sweep)) from None
     scenario_path = (path.parent / sweep.scenario)
+    if not scenario_path.is_file() and shipped.path_of(sweep.scenario) is not None:
+        scenario_path = shipped.path_of(sweep.scenario)  # `scenario: paris`: the one that ships with sim
     if not scenario_path.is_file():
         raise InputError([located.problem(("scenario",), f"the scenario file does not exist: {sweep.scenario}")])
     base = load_scenario(scenario_path)

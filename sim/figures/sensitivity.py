@@ -53,8 +53,8 @@ def tornado(sens: Sensitivity, outcome: str, top: int = 10) -> Figure:
         colours = [S.BLUE if lo > 0 else S.LIGHT_BLUE for lo in low]
         if index == "S1" and np.isfinite(v["noise_share"]) and not scaled:
             est = np.append(est, v["noise_share"])
-            low = np.append(low, v["noise_low"])
-            high = np.append(high, v["noise_high"])
+            low = np.append(low, v["noise_low"] if np.isfinite(v["noise_low"]) else v["noise_share"])
+            high = np.append(high, v["noise_high"] if np.isfinite(v["noise_high"]) else v["noise_share"])
             names.append("Replications' own chance\n(no assumption explains it)")
             colours.append(S.LIGHT_GREY)
         elif scaled and np.isfinite(v["interactions"]):

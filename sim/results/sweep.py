@@ -98,16 +98,23 @@ def prepare(plan: SweepPlan, folder: Path, resume: bool) -> None:
 def point_row(plan: SweepPlan, point: int, runs: pd.DataFrame, expected: int) -> dict:
     """One row of the points table: the point's parameters, then every declared outcome over its
     denominator (:func:`~sim.results.summary.wide_row`: ``<name>``, ``_low``, ``_high`` and ``_n``
-    for shares and rates; ``_mean``, quantiles and ``_n`` for quantities; a share per level)."""
+    for shares and rates; ``_mean``, quantiles and ``_n`` for quantities; a share per level) and
+    ``_few``, true when ``_n`` is below :data:`MIN_OBSERVATIONS`."""
     row: dict = {"point": point}
     row.update(plan.points[point])
     n = len(runs)
     row["replications"] = n
     row["complete"] = n == expected
     if n:
-        row.update(wide_row(estimate_outcomes(runs)))
+        wide = wide_row(estimate_outcomes(runs))
+        row.update(wide)
+        # Too few replications in an outcome's denominator to read its estimate at this point.
+        row.update({f"{o.name}_few": wide[f"{o.name}_n"] < MIN_OBSERVATIONS for o in OUTCOMES})
     return row
 
+
+#: A point whose outcome has fewer replications than this in its denominator is marked (``<name>_few``).
+MIN_OBSERVATIONS = 30
 
 #: The runs columns a point's row is computed from (reading only these halves the time).
 POINT_COLUMNS = columns_for(OUTCOMES)
@@ -191,19 +198,30 @@ SHOWN = ("force_ge_minimum", "violations_per_year", "activated")
 
 def format_points(points: pd.DataFrame, parameters: list[str], limit: int = 20) -> str:
     """A short text table of the points for the terminal: the parameters, then a few outcomes, each
-    with its denominator's count (n); the labels are listed under the table."""
+    as its estimate, simulation-noise interval and denominator's count (n); a cell with fewer than
+    :data:`MIN_OBSERVATIONS` replications in its denominator is marked; the labels are listed under
+    the table."""
     shown = [name for name in SHOWN if name in points.columns]
     table = points[[c for c in [*parameters, "replications"] if c in points.columns]].head(limit).copy()
+    few_any = False
     for i, name in enumerate(shown, 1):
         kind = BY_NAME[name].kind
-        value = points[name].head(limit)
-        n = points[f"{name}_n"].head(limit)
+        head = points.head(limit)
         fmt = (lambda v: f"{100 * v:.1f}%") if kind == "share" else (lambda v: f"{v:.2f}")
-        table[f"({i})"] = [f"{'n/a' if v != v else fmt(v)} of {k:,.0f}" for v, k in zip(value, n)]
+        cells = []
+        for v, lo, hi, k in zip(head[name], head[f"{name}_low"], head[f"{name}_high"], head[f"{name}_n"]):
+            few = not k >= MIN_OBSERVATIONS
+            few_any |= few
+            text = "n/a" if v != v else f"{fmt(v)} [{fmt(lo)}, {fmt(hi)}]"
+            cells.append(f"{text} of {k:,.0f}{' *' if few else ''}")
+        table[f"({i})"] = cells
     text = table.to_string(index=False)
     if len(points) > limit:
         text += f"\n... {len(points) - limit} more points in points.csv"
     for i, name in enumerate(shown, 1):
         o = BY_NAME[name]
-        text += f"\n({i}) {o.label}, of n {o.denominator_label}"
+        text += f"\n({i}) {o.label}: estimate [95% simulation-noise interval] of n {o.denominator_label}"
+    if few_any:
+        text += (f"\n* fewer than {MIN_OBSERVATIONS} replications in the denominator: too few to read "
+                 "(the column <outcome>_few in points.csv marks them)")
     return text
