@@ -81,3 +81,13 @@ def test_a_users_file_outside_the_clone_extends_a_shipped_one_and_cites_its_fact
 def test_find_register_falls_back_to_the_shipped_one(tmp_path):
     assert find_register(tmp_path) == shipped.seeds_folder()
     assert find_register(CASES / "invalid") == ROOT / "seeds"
+
+
+def test_a_sweep_file_anywhere_names_a_shipped_scenario(in_tmp):
+    from sim.experiment.design import load_sweep
+
+    sweep = in_tmp / "my-sweep.yaml"
+    sweep.write_text("scenario: paris\nparameters:\n  united_states.honour: [0.2, 0.8]\n"
+                     "design: {kind: grid}\nreplications: 10\n", encoding="utf-8")
+    plan = load_sweep(sweep)
+    assert plan.base.path == SCENARIOS / "paris.yaml" and len(plan.points) == 2
