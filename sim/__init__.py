@@ -3,7 +3,7 @@
 Python API for notebooks::
 
     import sim
-    loaded = sim.load_scenario("scenarios/paris.yaml")
+    loaded = sim.load_scenario("scenarios/paris.yaml")  # or a shipped scenario by name: "paris"
     # or with parameters set by path, as `--set` does:
     # sim.load_scenario("scenarios/paris.yaml", overrides={"united_states.honour": 0.8})
     result = sim.run(loaded, replications=2000, seed=1)
