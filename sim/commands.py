@@ -241,7 +241,9 @@ def cmd_plot(args) -> int:
         runs = [load(p.parent) for p in sorted(folder.glob("*/runs.parquet"))]
         order = list(pd.read_csv(folder / "comparison.csv")["scenario"])
         runs.sort(key=lambda r: order.index(r.scenario.id) if r.scenario.id in order else len(order))
-        written = save_comparison_figures(runs, folder / "figures")
+        stored = folder / "differences.csv"
+        diffs = pd.read_csv(stored, keep_default_na=False, na_values=[""]) if stored.is_file() else None
+        written = save_comparison_figures(runs, folder / "figures", diffs)
     else:
         raise InputError([Problem(str(folder), None, "", "not a results folder of sim (no runs.parquet, "
                                   "points.parquet or comparison.csv)")])
@@ -253,7 +255,7 @@ def cmd_plot(args) -> int:
 def cmd_compare(args) -> int:
     """Run several scenarios with the same seed (common random numbers) and compare them."""
     from .figures import save_comparison_figures
-    from .results.compare import comparison_table, format_comparison
+    from .results.compare import comparison_table, differences, format_comparison, format_differences, unlike_warning
 
     problems, loaded = [], []
     overrides = parse_sets(args.overrides)  # the same for every scenario
@@ -283,6 +285,13 @@ def cmd_compare(args) -> int:
                                    executor=executor, progress=True))
     table = comparison_table(results)
     print(format_comparison(table))
+    warning = unlike_warning(results)
+    if warning:  # on stdout, next to the numbers it qualifies
+        print(f"\n{warning}")
+    # Paired by replication: every scenario ran on the same seed, replications and block size.
+    diffs = differences(results)
+    if not diffs.empty:
+        print("\n" + format_differences(diffs))
     with staged_dir(out) as tmp:
         for r in results:
             sub = tmp / r.scenario.id
@@ -290,7 +299,9 @@ def cmd_compare(args) -> int:
             r.write_into(sub)
         csv = tmp / "comparison.csv"
         table.to_csv(csv, index=False)
-        save_comparison_figures(results, tmp / "figures")
+        if not diffs.empty:
+            diffs.to_csv(tmp / "differences.csv", index=False)
+        save_comparison_figures(results, tmp / "figures", diffs if not diffs.empty else None)
     print(f"\nresults: {out}")
     return 0
 

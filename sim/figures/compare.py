@@ -3,7 +3,12 @@
 Each scenario's numbers come from its own summary; nothing is re-simulated.
 The outcomes are the key ones declared in :mod:`sim.model.outcomes`, each over
 its own denominator with its 95% simulation-noise interval (a quantity shows
-its mean).
+its mean).  When the scenarios ran on the same replications (one seed,
+replications and block size, as ``compare`` runs them), the side-by-side figure
+adds each scenario's paired difference against the first
+(:func:`sim.results.compare.differences`).  An outcome a scenario assumes (the
+ceasefire, when ``ceasefire.assumed_month`` is set) is marked "assumed" and is
+never joined to estimated points by a line.
 """
 
 from __future__ import annotations
@@ -18,8 +23,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 from .. import __version__
+import pandas as pd
+
 from ..model.outcomes import KEY_OUTCOMES, Outcome
 from ..results import RunResult
+from ..results.compare import assumed, assumes_ceasefire, ceasefire_dependent, differences
 from . import labels as L
 from . import style as S
 from .save import save_figure
@@ -55,7 +63,7 @@ def _fmt(outcome: Outcome, v: float, result: RunResult | None = None) -> str:
     if math.isnan(v):
         return "n/a"
     text = L.pct(v, 1 if v < 0.1 else 0) if outcome.unit == "share" else L.number(v, outcome.unit)
-    if outcome.name == "ceasefire" and result is not None and result.scenario.ceasefire.assumed_month is not None:
+    if result is not None and assumed(outcome, result.scenario):
         text += " (assumed)"
     return text
 
@@ -102,20 +110,44 @@ def _row_label(r: RunResult) -> str:
 # --------------------------------------------------------------------------- side by side
 
 
-def comparison(results: Sequence[RunResult]) -> Figure:
-    """Key outcomes of several scenarios side by side, each with its 95% simulation-noise interval.
+def paired(results: Sequence[RunResult]) -> bool:
+    """The results ran on the same replications (seed, replications, block size), as ``compare`` runs
+    them: their differences can use the pairing."""
+    return len(results) >= 2 and len({(r.seed, r.replications, r.block_size) for r in results}) == 1
 
-    One panel per key outcome (shares in %, rates per ceasefire-year, a
-    quantity's mean in its unit), each over its own denominator, which the
-    panel's axis names; one row per scenario in the order given.
+
+def comparison(results: Sequence[RunResult], diffs: pd.DataFrame | None = None) -> Figure:
+    """Key outcomes of several scenarios side by side, each with its 95% simulation-noise interval,
+    and each scenario's difference against the first.
+
+    Top row: one panel per key outcome (shares in %, rates per ceasefire-year,
+    a quantity's mean in its unit), each over its own denominator, which the
+    panel's axis names; one row per scenario in the order given.  Bottom row,
+    when the scenarios ran on the same replications: the difference of each
+    later scenario against the first (percentage points for shares) with its
+    paired 95% simulation-noise interval, from ``diffs`` (the stored
+    ``differences.csv``) or computed from the runs.  A difference that is not
+    like for like (one scenario assumes a ceasefire, the other does not) is
+    drawn hollow and grey and says so; an assumed one is not drawn.
     """
     results = list(results)
     if not results:
         raise ValueError("comparison needs at least one result")
+    if diffs is None and paired(results):
+        diffs = differences(results, OUTCOMES)
+    show_diffs = diffs is not None and not diffs.empty and len(results) >= 2
     with S.house_style():
         n = len(results)
-        fig = S.new_figure(2.0 * len(OUTCOMES) + 1.6, 2.9 + 0.62 * max(n, 2))
-        axes = fig.subplots(1, len(OUTCOMES), sharey=True)
+        height = 2.9 + 0.62 * max(n, 2) + (1.5 + 0.55 * max(n - 1, 1) if show_diffs else 0)
+        fig = S.new_figure(2.0 * len(OUTCOMES) + 1.6, height)
+        if show_diffs:
+            grid = fig.add_gridspec(2, len(OUTCOMES), height_ratios=[max(n, 2) + 1.2, max(n - 1, 1) + 1.6])
+            axes = [fig.add_subplot(grid[0, 0])]
+            axes += [fig.add_subplot(grid[0, i], sharey=axes[0]) for i in range(1, len(OUTCOMES))]
+            daxes = [fig.add_subplot(grid[1, 0])]
+            daxes += [fig.add_subplot(grid[1, i], sharey=daxes[0]) for i in range(1, len(OUTCOMES))]
+        else:
+            axes, daxes = list(fig.subplots(1, len(OUTCOMES), sharey=True)), []
         y = np.arange(n)[::-1]
         for ax, outcome in zip(axes, OUTCOMES):
             vals = np.array([[_nan(v) for v in outcome_value(r, outcome.name)] for r in results])
@@ -147,13 +179,85 @@ def comparison(results: Sequence[RunResult]) -> Figure:
             ax.grid(axis="x", color=S.LIGHT_GREY, linewidth=0.6)
             ax.set_axisbelow(True)
             ax.tick_params(axis="y", length=0)
+            if ax is not axes[0]:
+                ax.tick_params(axis="y", labelleft=False)
         axes[0].set_yticks(y, [_row_label(r) for r in results])
         axes[0].set_ylim(-0.6, n - 0.3)
+        if show_diffs:
+            _difference_panels(daxes, results, diffs)
         note = " ".join(x for x in (_threshold_note(results), _assumed_note(results)) if x)
         sub = (f"Dot: estimate; bar: {L.NOISE_INTERVAL}. Each outcome is over its own denominator, "
                f"named under its panel. {note}")
+        if show_diffs:
+            sub += (f" Bottom row: each scenario minus {results[0].scenario.id}, paired by replication (every "
+                    "scenario ran on the same random numbers), so the bar is the noise in the difference itself; "
+                    "hollow grey: not like for like.")
+        elif len(results) >= 2:
+            sub += " No differences: the scenarios did not run on the same seed and replications."
         S.frame(fig, "Scenarios side by side: the key outcomes", sub, comparison_footer(results))
         return fig
+
+
+def _difference_words(outcome: Outcome) -> str:
+    if outcome.unit == "share":
+        return "difference, percentage points"
+    if outcome.kind == "quantity":
+        return f"difference of means, {outcome.unit}"
+    return f"difference, {outcome.unit}"
+
+
+def _difference_panels(daxes, results: Sequence[RunResult], diffs: pd.DataFrame) -> None:
+    """The bottom row of :func:`comparison`: each later scenario minus the first, per outcome."""
+    others = results[1:]
+    y = np.arange(len(others))[::-1]
+    against = results[0].scenario.id
+    for ax, outcome in zip(daxes, OUTCOMES):
+        scale = _scale(outcome)
+        rows = diffs[diffs["outcome"] == outcome.name].set_index("scenario")
+        ax.axvline(0, color=S.GREY, linewidth=0.9)
+        reach = [0.0]
+        for yi, r in zip(y, others):
+            sid = r.scenario.id
+            if sid not in rows.index:
+                continue
+            row = rows.loc[sid]
+            if isinstance(row, pd.DataFrame):  # two variants with one id: keep them apart by order
+                row = row.iloc[list(rows.index).count(sid) - 1]
+            note = str(row.get("note", "") or "")
+            if note.startswith("assumed"):
+                ax.text(0.5, yi, note, transform=ax.get_yaxis_transform(), ha="center", va="center",
+                        fontsize=8, color=S.GREY, style="italic")
+                continue
+            d, lo, hi = (_nan(row[k]) * scale for k in ("difference", "low", "high"))
+            if math.isnan(d):
+                ax.text(0.5, yi, "n/a (n = 0)", transform=ax.get_yaxis_transform(), ha="center", va="center",
+                        fontsize=8, color=S.GREY)
+                continue
+            like = bool(row.get("comparable", True))
+            colour = S.BLUE if like else S.GREY
+            if not (math.isnan(lo) or math.isnan(hi)):
+                ax.hlines([yi], [lo], [hi], color=colour, linewidth=2.2, alpha=0.45 if like else 0.35)
+                reach += [abs(lo), abs(hi)]
+            ax.plot([d], [yi], "o", color=colour, mfc=colour if like else "white", markersize=6.5)
+            reach.append(abs(d))
+            words = f"{d:+.1f} pts" if outcome.unit == "share" else ("+" if d > 0 else "") + L.number(d, outcome.unit)
+            ax.annotate(words, (d, yi), xytext=(0, 7),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=8,
+                        color=S.INK if like else S.GREY, path_effects=HALO)
+        top = max(reach) * 1.35
+        ax.set_xlim(-top, top) if top > 0 else ax.set_xticks([])
+        if outcome.unit == "troops":
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda t, _: L.troops_short(t)))
+        ax.set_xlabel("\n".join(_wrap_title(_difference_words(outcome), 24)), fontsize=8.5)
+        ax.grid(axis="x", color=S.LIGHT_GREY, linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.tick_params(axis="y", length=0)
+        if ax is not daxes[0]:
+            ax.tick_params(axis="y", labelleft=False)
+    unlike = {r.scenario.id for r in others if assumes_ceasefire(r.scenario) != assumes_ceasefire(results[0].scenario)}
+    daxes[0].set_yticks(y, [f"{r.scenario.id}\nminus {against}" + ("\n(not like for like)" if r.scenario.id in unlike
+                                                                   else "") for r in others])
+    daxes[0].set_ylim(-0.7, len(others) - 0.2)
 
 
 def _wrap_title(text: str, width: int = 26) -> list[str]:
@@ -165,6 +269,24 @@ def _wrap_title(text: str, width: int = 26) -> list[str]:
 # --------------------------------------------------------------------------- over time
 
 
+def _trend_segments(outcome: Outcome, line: Sequence[RunResult], estimated: np.ndarray) -> list[list[int]]:
+    """Runs of consecutive moments a trend line may join: estimated (not assumed, not n/a), and for a
+    ceasefire-dependent outcome, all conditional on a ceasefire or all not (a line from one kind to
+    the other would draw a change that is only the assumption)."""
+    segments: list[list[int]] = []
+    for i, r in enumerate(line):
+        if not estimated[i]:
+            continue
+        prev = i - 1
+        joined = (segments and segments[-1][-1] == prev and (
+            not ceasefire_dependent(outcome) or assumes_ceasefire(line[prev].scenario) == assumes_ceasefire(r.scenario)))
+        if joined:
+            segments[-1].append(i)
+        else:
+            segments.append([i])
+    return [seg for seg in segments if len(seg) > 1]
+
+
 def comparison_trend(results: Sequence[RunResult]) -> Figure | None:
     """The key outcomes as a trend over the scenarios' ``as_of`` dates; None without two dates.
 
@@ -172,6 +294,10 @@ def comparison_trend(results: Sequence[RunResult]) -> Figure | None:
     evenly spaced (not to scale: two of them may be a week apart).  When
     several scenarios share a date, the first given carries the trend line
     and the others are drawn as open markers beside it (variants).
+    An outcome a scenario assumes (the ceasefire share of one with
+    ``ceasefire.assumed_month``) is an open grey marker labelled "assumed" and
+    no line runs to it; a ceasefire-dependent outcome's line joins only moments
+    of the same kind (all conditional on a ceasefire, or none).
     Returns None when fewer than two distinct dates remain.
     """
     dated = [r for r in results if r.scenario.as_of is not None]
@@ -199,10 +325,19 @@ def comparison_trend(results: Sequence[RunResult]) -> Figure | None:
             scale = _scale(outcome)
             vals = np.array([[_nan(v) for v in outcome_value(r, outcome.name)] for r in line]) * scale
             ok = ~np.isnan(vals[:, 0])
-            ax.errorbar(xs[ok], vals[ok, 0], yerr=[vals[ok, 0] - vals[ok, 1], vals[ok, 2] - vals[ok, 0]],
-                        color=S.BLUE, marker="o", markersize=6, linewidth=1.8, capsize=3, elinewidth=1.0)
+            given = np.array([assumed(outcome, r.scenario) for r in line], dtype=bool)
+            est = ok & ~given
+            ax.errorbar(xs[est], vals[est, 0], yerr=[vals[est, 0] - vals[est, 1], vals[est, 2] - vals[est, 0]],
+                        color=S.BLUE, marker="o", markersize=6, linestyle="none", capsize=3, elinewidth=1.0)
+            for seg in _trend_segments(outcome, line, est):
+                ax.plot(xs[seg], vals[seg, 0], "-", color=S.BLUE, linewidth=1.8, label="trend")
             for xi, (v, _, _), good, r in zip(xs, vals, ok, line):
-                if good:
+                if good and assumed(outcome, r.scenario):  # set by the scenario, not estimated: no line
+                    ax.plot([xi], [v], "o", color=S.GREY, mfc="white", markersize=6, label="assumed")
+                    ax.annotate(f"{_fmt(outcome, v / scale)} assumed", (xi, v), xytext=(7, 0),
+                                textcoords="offset points", va="center", ha="left", fontsize=8.5, color=S.GREY,
+                                style="italic", path_effects=HALO)
+                elif good:
                     ax.annotate(_fmt(outcome, v / scale, r), (xi, v), xytext=(7, 0), textcoords="offset points",
                                 va="center", ha="left", fontsize=8.5, path_effects=HALO)
                 else:  # an empty denominator (e.g. never tested): said, not left blank
@@ -248,6 +383,9 @@ def comparison_trend(results: Sequence[RunResult]) -> Figure | None:
         note = " ".join(x for x in (_threshold_note(dated), _assumed_note(dated)) if x)
         sub = (f"Each moment is one scenario built from the reporting of its date; bars are {L.NOISE_INTERVAL}s; "
                f"each outcome is over its own denominator, named on its axis. {note}")
+        if any(assumes_ceasefire(r.scenario) for r in line) and not all(assumes_ceasefire(r.scenario) for r in line):
+            sub += (" An assumed ceasefire is marked 'assumed' and left off the line, and no line joins a moment "
+                    "that assumes a ceasefire to one that does not.")
         S.frame(fig, f"How the prospects moved from {first.scenario.as_of:%B %Y} to {last.scenario.as_of:%B %Y}",
                 sub, comparison_footer(dated))
         return fig
@@ -256,10 +394,12 @@ def comparison_trend(results: Sequence[RunResult]) -> Figure | None:
 # --------------------------------------------------------------------------- saving
 
 
-def save_comparison_figures(results: Sequence[RunResult], folder: str | Path) -> list[Path]:
-    """Write ``comparison`` and, when the scenarios have two or more dates, ``comparison_trend``."""
+def save_comparison_figures(results: Sequence[RunResult], folder: str | Path,
+                            diffs: pd.DataFrame | None = None) -> list[Path]:
+    """Write ``comparison`` (with the differences ``diffs``, the stored ``differences.csv``, or
+    computed from the runs) and, when the scenarios have two or more dates, ``comparison_trend``."""
     results = list(results)
-    written = save_figure(comparison(results), folder, "comparison")
+    written = save_figure(comparison(results, diffs), folder, "comparison")
     trend = comparison_trend(results)
     if trend is not None:
         written += save_figure(trend, folder, "comparison_trend")
