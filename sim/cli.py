@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .scenario.yamlio import InputError
 
-COMMANDS = ("run", "validate", "schema", "sweep", "plot", "compare", "report", "sensitivity", "discover")
+COMMANDS = ("run", "validate", "schema", "sweep", "plot", "compare", "report", "sensitivity", "discover", "dashboard")
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -124,7 +124,29 @@ def _parser() -> argparse.ArgumentParser:
     di.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
     di.add_argument("--out", type=Path, metavar="DIR",
                     help="where to write (default results/<id>/discovery/<run-id>/, or RESULTS_DIR/discovery/<run-id>/)")
+    d = sub.add_parser("dashboard", help="an interactive dashboard in the browser (needs the 'dashboard' extra)")
+    d.add_argument("file", nargs="?", metavar="FILE", help="a scenario file or a shipped scenario's name (default paris)")
+    d.add_argument("--port", type=int, default=8765, metavar="N", help="port to listen on (default 8765)")
+    d.add_argument("--host", default="127.0.0.1", metavar="H",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
     return p
+
+
+def _cmd_dashboard(args) -> int:
+    from .evidence import load_scenario
+    from .scenario import shipped
+
+    source = args.file or "paris"
+    load_scenario(shipped.resolve(source))  # a bad file gets its problems here, not in the browser
+    try:
+        from .dashboard import serve
+        import solara  # noqa: F401
+    except ImportError as exc:
+        print(f"the dashboard needs Solara: pip install 'sim[dashboard]' ({exc})", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"sim dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr)
+    serve(source, host=args.host, port=args.port)
+    return EXIT_OK
 
 
 def _print_problems(problems) -> None:
@@ -167,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv.insert(0, "run")  # `python -m sim FILE` is short for `python -m sim run FILE`
     args = _parser().parse_args(argv)
-    handler = {"validate": _cmd_validate, "schema": _cmd_schema}.get(args.command)
+    handler = {"validate": _cmd_validate, "schema": _cmd_schema, "dashboard": _cmd_dashboard}.get(args.command)
     if handler is None:
         from . import commands
 

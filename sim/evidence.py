@@ -386,10 +386,22 @@ def load_scenario(
     problems = check(scenario, located, register)
     if problems:
         raise InputError(problems)
-    if not overrides:
-        return LoadedScenario(scenario, path, located, register, notes=notes)
-    applied = overrides_.apply(located, overrides_.from_mapping(overrides))
-    problems = check(applied.scenario, applied.located, register)
+    loaded = LoadedScenario(scenario, path, located, register, notes=notes)
+    return with_overrides(loaded, overrides) if overrides else loaded
+
+
+def with_overrides(
+    loaded: LoadedScenario, overrides: Mapping[str, Any] | Iterable[overrides_.Override]
+) -> LoadedScenario:
+    """A loaded scenario with parameters set by dotted path (see :func:`load_scenario`), validated
+    and evidence-checked like a file, without reading the file again (the dashboard does this at
+    every move of a control).  ``loaded`` is the file as loaded, without overrides of its own.
+
+    Raises :class:`~sim.scenario.yamlio.InputError` listing every problem, each naming its override.
+    """
+    applied = overrides_.apply(loaded.located, overrides_.from_mapping(overrides))
+    problems = check(applied.scenario, applied.located, loaded.register)
     if problems:
         raise InputError(applied.blame(problems))
-    return LoadedScenario(applied.scenario, path, applied.located, register, applied.overrides, notes)
+    return LoadedScenario(applied.scenario, loaded.path, applied.located, loaded.register, applied.overrides,
+                          loaded.notes)
