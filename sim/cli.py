@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .scenario.yamlio import InputError
 
-COMMANDS = ("run", "validate", "schema", "sweep", "plot", "compare", "report", "sensitivity", "discover", "dashboard")
+COMMANDS = ("run", "validate", "schema", "sweep", "plot", "compare", "report", "sensitivity", "discover", "dashboard",
+            "explain")
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -84,6 +85,18 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/compare/<run-id>/)")
     c.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
     _add_set(c)
+
+    xp = sub.add_parser("explain", help="attribute the change between two scenarios to each group of changed "
+                        "parameters (a waterfall)")
+    xp.add_argument("a", type=Path, metavar="A", help="the scenario the change starts from")
+    xp.add_argument("b", type=Path, metavar="B", help="the scenario it ends at")
+    xp.add_argument("--outcome", action="append", default=[], metavar="NAME",
+                    help="a declared outcome (repeatable; default: the key outcomes)")
+    xp.add_argument("--replications", type=_positive, metavar="N",
+                    help="replications of each scenario run (default 2,000; every one on the same random numbers)")
+    xp.add_argument("--seed", type=int, metavar="S", help="seed of every run (default: A's)")
+    xp.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/explain/<A>-vs-<B>/<run-id>/)")
+    xp.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
 
     rp = sub.add_parser("report", help="write a self-contained HTML report of a scenario or a results folder")
     rp.add_argument("source", type=Path, metavar="FILE|RESULTS_DIR")

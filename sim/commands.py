@@ -244,9 +244,16 @@ def cmd_plot(args) -> int:
         stored = folder / "differences.csv"
         diffs = pd.read_csv(stored, keep_default_na=False, na_values=[""]) if stored.is_file() else None
         written = save_comparison_figures(runs, folder / "figures", diffs)
+    elif (folder / "explain.json").is_file():
+        from .figures.explain import waterfall
+        from .figures.save import save_figure
+        from .results.explain import Explanation
+
+        stored = Explanation.read(folder)
+        written = save_figure(waterfall(stored.effects, stored.totals, stored.about), folder / "figures", "waterfall")
     else:
         raise InputError([Problem(str(folder), None, "", "not a results folder of sim (no runs.parquet, "
-                                  "points.parquet or comparison.csv)")])
+                                  "points.parquet, comparison.csv or explain.json)")])
     for path in written:
         print(path)
     return 0
@@ -302,6 +309,79 @@ def cmd_compare(args) -> int:
         if not diffs.empty:
             diffs.to_csv(tmp / "differences.csv", index=False)
         save_comparison_figures(results, tmp / "figures", diffs if not diffs.empty else None)
+    print(f"\nresults: {out}")
+    return 0
+
+
+#: Replications of each scenario ``explain`` runs (3k − 2 of them for k groups of changes).
+EXPLAIN_REPLICATIONS = 2000
+
+
+def _differenced_outcomes(names: list[str]):
+    """The declared outcomes named by ``--outcome`` (default: the key ones); a level outcome has no
+    single value to difference."""
+    from .model.outcomes import BY_NAME, KEY_OUTCOMES
+
+    if not names:
+        return [o for o in KEY_OUTCOMES if o.kind != "level"]
+    valid = ", ".join(n for n, o in BY_NAME.items() if o.kind != "level")
+    problems, chosen = [], []
+    for name in names:
+        o = BY_NAME.get(name)
+        if o is None or o.kind == "level":
+            why = "a level outcome has no single value to attribute" if o is not None else "unknown outcome"
+            problems.append(Problem("--outcome", None, "", f"{why} {name!r}; expected one of {valid}"))
+        elif o not in chosen:
+            chosen.append(o)
+    if problems:
+        raise InputError(problems)
+    return chosen
+
+
+def cmd_explain(args) -> int:
+    """Attribute the change in each outcome from scenario A to B to each group of changed parameters."""
+    from .experiment.explain import plan, run_plan
+    from .figures.explain import waterfall
+    from .figures.save import save_figure
+    from .results.explain import explain, format_explanation
+    from .results.storage import manifest, write_json
+    from .results.summary import columns_for
+
+    outcomes = _differenced_outcomes(args.outcome)
+    problems, loaded = [], []
+    for path in (args.a, args.b):
+        try:
+            loaded.append(load_scenario(path))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    for path, item in zip((args.a, args.b), loaded):
+        for note in item.notes:
+            print(f"{path}: {note}", file=sys.stderr)
+    la, lb = loaded
+    a, b = la.scenario, lb.scenario
+    seed = a.run.seed if args.seed is None else args.seed
+    reps = args.replications or EXPLAIN_REPLICATIONS
+    block = a.run.block_size
+    out = args.out or default_dir(RESULTS_ROOT / "explain", f"{a.id}-vs-{b.id}", seed)
+    _refuse_existing(out)
+    steps = plan(a, b)  # every mix of the two is validated before anything runs
+    print(f"explain {a.id} → {b.id}: {len(steps.changes)} changed paths in {len(steps.units)} groups; "
+          f"{len(steps.steps)} scenarios × {reps:,} replications, seed {seed}, block size {block}", file=sys.stderr)
+    workers = args.workers if args.workers != 0 else default_workers()
+    with local_executor(workers) as executor:
+        runs = run_plan(steps, reps, seed, block, executor, columns=columns_for(outcomes), progress=True)
+    result = explain(steps, runs, outcomes, seed, block, registers=(la.register, lb.register),
+                     files=(str(args.a), str(args.b)))
+    print(format_explanation(result))
+    with staged_dir(out) as tmp:
+        result.write_into(tmp)
+        write_json(tmp / "manifest.json", manifest(
+            command="explain", scenarios=[a.id, b.id], scenario_files=[str(args.a), str(args.b)],
+            scenario_sha256=[la.file_hash, lb.file_hash], seed=seed, replications=reps, block_size=block,
+            outcomes=[o.name for o in outcomes]))
+        save_figure(waterfall(result.effects, result.totals, result.about), tmp / "figures", "waterfall")
     print(f"\nresults: {out}")
     return 0
 
