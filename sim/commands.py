@@ -539,7 +539,7 @@ def cmd_sensitivity(args) -> int:
             from .results.storage import write_parquet
 
             write_parquet(tmp / f"{name}.parquet", frame)
-        if source.is_file() and args.method == SA.GIVEN:
+        if not source.is_dir() and args.method == SA.GIVEN:
             (tmp / "run").mkdir()
             result.write_into(tmp / "run")
         save_sensitivity_figures(sens, tmp / "figures")
@@ -633,7 +633,7 @@ def cmd_discover(args) -> int:
         print(line)
     with staged_dir(out) as tmp:
         found.write(tmp)
-        if source.is_file():
+        if not source.is_dir():
             (tmp / "run").mkdir()
             result.write_into(tmp / "run")
         save_discovery_figures(found, tmp / "figures")

@@ -12,6 +12,7 @@ described by:
 * **density** — the share of the cases in the box that are of interest (the base
   rate is the density of the whole space);
 * **mass** — the share of all cases in the box;
+* a second box counts only the cases outside the first, and so on (PRIM's covering);
 * for each restricted input its limits and PRIM's quasi-p-values (how likely a
   restriction this good by chance; restrictions above 0.05 are dropped).
 
@@ -125,6 +126,7 @@ def discover(
     x = x.loc[:, x.nunique() > 1].astype(float)
     levels = [c for c in x.columns if c.endswith("backstop") or c.endswith("backstop_after")]
     total_interest = int(y.sum())
+    remaining = np.ones(len(y), dtype=bool)
     box_rows, limit_rows, steps = [], [], []
     logging.getLogger("EMA").setLevel(logging.WARNING)
     with warnings.catch_warnings():
@@ -155,8 +157,10 @@ def discover(
             stats = box.peeling_trajectory.iloc[cur]
             lims = box.box_lims[cur]
             qp = _quasi_p(box, cur)
-            # Coverage and density over all cases (a later box is found on the cases the earlier left).
-            inside = _in_box(x, lims, qp)
+            # A later box is found on the cases the earlier ones left: its counts are over those cases
+            # (coverage stays a share of all cases of interest, as EMA Workbench reports it).
+            inside = _in_box(x, lims, qp) & remaining
+            remaining &= ~inside
             coverage = float(y[inside].sum() / total_interest)
             density = float(y[inside].mean()) if inside.any() else math.nan
             box_rows.append({"box": int(b), "coverage": coverage, "density": density, "mass": float(inside.mean()),
@@ -229,9 +233,11 @@ def sentences(d: Discovery) -> list[str]:
         limits = d.limits[d.limits["box"] == b["box"]]
         parts = [f"{r['input_label']} ({r['words']})" for _, r in limits.iterrows()]
         where = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        later = int(b["box"]) > 1
         out.append(
-            f"Box {int(b['box'])}: in {b['coverage']:.0%} of the {a['cases_of_interest']:,} replications where "
-            f"{a['of_interest']} (coverage), {where}; inside this box it happened in {b['density']:.0%} of the "
+            f"Box {int(b['box'])}: in {'a further ' if later else ''}{b['coverage']:.0%} of the "
+            f"{a['cases_of_interest']:,} replications where {a['of_interest']} (coverage), {where}; inside this "
+            f"box{' (outside the boxes above)' if later else ''} it happened in {b['density']:.0%} of the "
             f"{int(b['cases']):,} replications (density), against {a['base_rate']:.0%} over all {a['cases']:,} "
             f"{a['denominator']}."
         )

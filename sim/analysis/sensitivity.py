@@ -456,7 +456,14 @@ def _noise_text(v) -> str:
 def _pct(x: float) -> str:
     if not np.isfinite(x):
         return "n/a"
-    return f"{100 * x:.0f}%" if abs(x) >= 0.095 else f"{100 * x:.1f}%"
+    text = f"{100 * x:.0f}%" if abs(x) >= 0.095 else f"{100 * x:.1f}%"
+    return "0.0%" if text in ("-0.0%", "-0%") else text
+
+
+def _over(v) -> str:
+    """'the 6,435 replications whose guarantee ...', 'all 10,000 replications'."""
+    words = v["denominator"]
+    return f"all {v['n']:,} {words[4:]}" if words.startswith("all ") else f"the {v['n']:,} {words}"
 
 
 def _value(x: float, o: Outcome | None) -> str:
@@ -492,10 +499,10 @@ def sentences(sens: Sensitivity, top: int = 3) -> list[str]:
         detected = rows[rows["low"] > 0].head(top)
         if known:
             out.append(
-                f"Of the variance of '{label}' across the {v['n']:,} {v['denominator']}, {_noise_text(v)} "
+                f"Of the variance of '{label}' across {_over(v)}, {_noise_text(v)} "
                 f"is {NOISE_WORDS[sens.method]}; "
                 + (f"the assumptions cause the other {_pct(1 - noise)}." if scaled else
-                   "the share the assumptions cause cannot be told from zero with these replications.")
+                   "the assumptions cause the rest, a part measured too imprecisely to share out among them.")
             )
         for _, r in detected.iterrows():
             if scaled:
@@ -505,8 +512,8 @@ def sentences(sens: Sensitivity, top: int = 3) -> list[str]:
                            f"replications).")
             else:
                 out.append(f"{r['input_label']} ({r['input']}) explains about {_pct(r['estimate'])} "
-                           f"[{_pct(r['low'])}, {_pct(r['high'])}] of the variance of '{label}' across the "
-                           f"{v['n']:,} {v['denominator']}.")
+                           f"[{_pct(r['low'])}, {_pct(r['high'])}] of the variance of '{label}' across "
+                           f"{_over(v)}.")
         if detected.empty:
             out.append(f"No single input explains a share of the variance of '{label}' distinguishable from "
                        f"zero" + (f" (largest: {rows.iloc[0]['input']}, {_pct(rows.iloc[0]['estimate'])} "
@@ -531,13 +538,13 @@ def format_table(sens: Sensitivity, top: int = 8) -> str:
     index = primary_index(sens.method)
     lines = [f"Method: {sens.about.get('method_words', sens.method)}"]
     for _, v in sens.variance.iterrows():
-        lines += ["", f"{v['outcome_label']} — over the {v['n']:,} {v['denominator']}"]
+        lines += ["", f"{v['outcome_label']} — over {_over(v)}"]
         if isinstance(v.get("note"), str) and v["note"]:
             lines.append(f"  not analysed: {v['note']}")
             continue
         if np.isfinite(v["noise_share"]) and not v["assumptions_detected"]:
-            lines.append(f"  variance: replication noise {_noise_text(v)}; the assumptions' share cannot be "
-                         f"told from zero (single inputs {_pct(v['first_order_sum'])})")
+            lines.append(f"  variance: replication noise {_noise_text(v)}; the assumptions' part is too imprecise "
+                         f"to share out (single inputs {_pct(v['first_order_sum'])} of the whole)")
         elif np.isfinite(v["noise_share"]):
             lines.append(f"  variance: replication noise {_noise_text(v)}, assumptions {_pct(1 - v['noise_share'])}"
                          + (f" (single inputs {_pct(v['first_order_sum'])}, interactions {_pct(v['interactions'])})"

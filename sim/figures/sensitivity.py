@@ -69,13 +69,14 @@ def tornado(sens: Sensitivity, outcome: str, top: int = 10) -> Figure:
         o = BY_NAME.get(outcome)
         if index == "mu_star":
             unit = "percentage points" if o is not None and o.kind == "share" else (o.unit if o else "")
-            ax.set_xlabel(f"Morris mu*: mean absolute change of the outcome over the input's range ({unit}); "
-                          "bar = 95% bootstrap interval")
+            ax.set_xlabel(f"Morris mu*: mean absolute change of the outcome over the input's range ({unit})\n"
+                          "(line: 95% bootstrap interval)")
             fmt = (lambda x: f"{100 * x:.1f} pts") if o is not None and o.kind == "share" else (lambda x: f"{x:,.3g}")
         else:
             what = ("share of the variance the assumptions cause" if scaled
                     else "share of the variance across replications")
-            ax.set_xlabel(f"{'First-order index S1' if index == 'S1' else index}: {what}; bar = 95% bootstrap interval")
+            ax.set_xlabel(f"{'First-order index S1' if index == 'S1' else index}: {what}\n"
+                          "(line: 95% bootstrap interval)")
             ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             fmt = lambda x: f"{100 * x:.0f}%" if abs(x) >= 0.095 else f"{100 * x:.1f}%"  # noqa: E731
         xmax = max(float(np.nanmax(high)), 1e-9) * 1.25
@@ -95,8 +96,8 @@ def tornado(sens: Sensitivity, outcome: str, top: int = 10) -> Figure:
                    "Pale bars: interval includes zero.")
         else:
             sub = (f"Over the {v['n']:,} {v['denominator']}. "
-                   + ("The replications' own chance is most of the variance, and the assumptions' share cannot be "
-                      "told from zero, so bars are shares of the whole variance. " if np.isfinite(v["noise_share"])
+                   + ("The replications' own chance is most of the variance, and the assumptions' part is too "
+                      "imprecise to share out, so bars are shares of the whole variance. " if np.isfinite(v["noise_share"])
                       else "Replication noise not measured separately. ")
                    + "Pale bars: interval includes zero.")
         S.frame(fig, f"What drives '{label}'", sub, sensitivity_footer(sens))
