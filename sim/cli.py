@@ -14,8 +14,8 @@ from pathlib import Path
 
 from .scenario.yamlio import InputError
 
-COMMANDS = ("run", "validate", "schema", "sweep", "plot", "compare", "report", "sensitivity", "discover", "dashboard",
-            "explain")
+COMMANDS = ("run", "validate", "schema", "sweep", "plot", "compare", "report", "sensitivity", "discover", "export",
+            "dashboard", "explain")
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -137,6 +137,15 @@ def _parser() -> argparse.ArgumentParser:
     di.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
     di.add_argument("--out", type=Path, metavar="DIR",
                     help="where to write (default results/<id>/discovery/<run-id>/, or RESULTS_DIR/discovery/<run-id>/)")
+
+    ex = sub.add_parser("export", help="write a results folder's tables, settings and assumptions to one workbook")
+    ex.add_argument("folder", type=Path, metavar="RESULTS_DIR", help="a run's, a comparison's or a sweep's folder")
+    ex.add_argument("--format", choices=("xlsx",), default="xlsx", help="xlsx: an Excel workbook (the default)")
+    ex.add_argument("--out", type=Path, metavar="FILE",
+                    help="the workbook (default RESULTS_DIR/<scenario>-<run-id>.xlsx); never overwritten")
+    ex.add_argument("--max-rows", type=_positive, metavar="N",
+                    help="rows kept per sheet, cut at a whole replication (default 100,000; at most Excel's 1,048,575)")
+
     d = sub.add_parser("dashboard", help="an interactive dashboard in the browser (needs the 'dashboard' extra)")
     d.add_argument("file", nargs="?", metavar="FILE", help="a scenario file or a shipped scenario's name (default paris)")
     d.add_argument("--port", type=int, default=8765, metavar="N", help="port to listen on (default 8765)")
