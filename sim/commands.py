@@ -594,6 +594,15 @@ def _designed_sensitivity(args, result, outcomes):
     return sens, {"design": design, "design_unit": unit, "design_runs": runs}, result
 
 
+def cmd_export(args) -> int:
+    """One Excel workbook of a results folder: its tables as stored, and an 'about' sheet with the
+    settings, what the intervals cover and the scenario's assumptions (:mod:`sim.export`)."""
+    from .export import DEFAULT_ROWS, write_xlsx
+
+    print(write_xlsx(args.folder, args.out, max_rows=args.max_rows or DEFAULT_ROWS))
+    return 0
+
+
 def cmd_discover(args) -> int:
     """Scenario discovery: PRIM's boxes of input space in which an outcome happens (EMA Workbench)."""
     import time
