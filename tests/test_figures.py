@@ -211,10 +211,12 @@ def test_outcome_funnel_bars_are_nested_shares_with_their_denominators(paris):
         "Guarantee " + DENOMINATORS["tested"].removeprefix("replications whose guarantee "),
         BY_NAME["activated"].label]
     written = " ".join(unwrap(t) for t in texts(fig))
-    for name in ("ceasefire", "violation", "attributed", "no_guarantee", "activated"):
-        assert f"of {BY_NAME[name].denominator_label}" in written, name
     for (_, e), b in zip(funnel_stages(paris), before):
         assert e.n == int(b.sum())
+        assert f"{e.k:,} of {e.n:,} {BY_NAME[e.name].denominator_label}" in written, e.name
+    # Without a two-level design, no band is drawn and the figure says the spread was not computed.
+    assert len(ax.patches) == len(stages)
+    assert "the spread across the assumptions was not computed" in written
 
 
 def test_timeline_lines_end_at_the_final_shares(paris):
@@ -252,6 +254,123 @@ def test_no_ceasefire_is_said_not_drawn_empty(paris, tmp_path):
     fig = figures.force_distribution(bare)
     assert any("No replication reached a ceasefire" in t for t in texts(fig))
     assert_real_png(figures.save_figure(fig, tmp_path, "none")[0], min_share=0.005)
+
+
+# --------------------------------------------------------------------------- the spread across the assumptions
+
+
+@pytest.fixture(scope="module")
+def spread_runs():
+    """Paris (a ceasefire assumed) and Paris without that assumption, each with a small two-level design."""
+    return {name: sim.run(sim.load_scenario(SCENARIOS / f"{name}.yaml"), replications=400, seed=SEED,
+                          spread_points=10, spread_inner=60)
+            for name in ("paris", "paris-unconditional")}
+
+
+def _band_bounds(collection, months) -> tuple[np.ndarray, np.ndarray]:
+    """The lower and upper edge of a fill_between band at each month."""
+    verts = collection.get_paths()[0].vertices
+    low, high = [], []
+    for m in months:
+        ys = verts[np.isclose(verts[:, 0], m), 1]
+        low.append(ys.min())
+        high.append(ys.max())
+    return np.array(low), np.array(high)
+
+
+def test_timeline_fan_bands_match_the_fan_table(spread_runs):
+    from sim.results.spread import fan
+
+    for name, result in spread_runs.items():
+        fig = figures.timeline_fan(result)
+        want = fan(result.spread_runs, result.scenario.run.horizon_months)
+        panels = {ax.get_title(loc="left"): ax for ax in fig.axes if ax.get_title(loc="left")}
+        drawn = {series for series, label in L.FAN_LABELS.items() if label in panels}
+        if result.scenario.ceasefire.assumed_month is not None:
+            # Every draw has a ceasefire from month 0: no panel for it, and the figure says why.
+            assert drawn == {"violated", "collapsed"}
+            assert "A ceasefire is assumed from month 0" in unwrap(" ".join(texts(fig)))
+        else:
+            assert drawn == {"ceasefire", "violated", "collapsed"}
+        for series in drawn:
+            ax = panels[L.FAN_LABELS[series]]
+            b = want[want["series"] == series].sort_values("month")
+            months = b["month"].to_numpy()
+            outer, inner = ax.collections[:2]
+            for band, (lo, hi) in ((outer, ("q05", "q95")), (inner, ("q25", "q75"))):
+                low, high = _band_bounds(band, months)
+                np.testing.assert_allclose(low, 100 * b[lo].to_numpy(), atol=1e-9)
+                np.testing.assert_allclose(high, 100 * b[hi].to_numpy(), atol=1e-9)
+            median = ax.get_lines()[0]
+            np.testing.assert_allclose(median.get_xdata(), months)
+            np.testing.assert_allclose(median.get_ydata(), 100 * b["q50"].to_numpy())
+        words = unwrap(" ".join(texts(fig)))
+        legend = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+        assert legend == ["5–95% of the draws (90% spread: the range to quote)", "25–75% of the draws",
+                          "median draw"]
+        assert f"across {len(result.spread)} draws" in words and "60 replications each" in words
+        assert_run_footer(fig, result)
+
+
+def test_the_fan_chart_is_drawn_when_the_run_has_its_design(spread_runs, paris, tmp_path):
+    with_design = figures.save_run_figures(spread_runs["paris"], tmp_path / "with")
+    assert sorted(p.stem for p in with_design if p.suffix == ".png") == sorted([*RUN_FIGURES, "timeline_fan"])
+    assert_real_png(tmp_path / "with" / "timeline_fan.png")
+    without = figures.save_run_figures(paris, tmp_path / "without")
+    assert "timeline_fan" not in {p.stem for p in without}
+    # Asked for anyway, it says there is nothing to draw.
+    assert any("no two-level design" in t for t in texts(figures.timeline_fan(paris)))
+
+
+def test_funnel_draws_the_assumption_spread_as_a_wider_lighter_band(spread_runs):
+    from sim.figures.run import SPREAD_ALPHA
+
+    result = spread_runs["paris"]
+    fig = figures.outcome_funnel(result)
+    ax = fig.axes[0]
+    stages = funnel_stages(result)
+    bars = [b for b in ax.patches if b.get_alpha() is None]
+    bands = [b for b in ax.patches if b.get_alpha() == SPREAD_ALPHA]
+    assert len(bars) == len(stages) and len(bands) == sum(L.has_spread(e) for _, e in stages)
+    bar_height = bars[0].get_height()
+    s = result.summary
+    for band, (_, e) in zip(bands, [st for st in stages if L.has_spread(st[1])]):
+        assert band.get_height() > bar_height  # wider than the bar
+        a = e.assumptions
+        centre, width = band.get_x() + band.get_width() / 2, band.get_width()
+        assert centre == pytest.approx(100 * (a.low + a.high) / 2)
+        assert width == pytest.approx(max(100 * (a.high - a.low), 0.6))
+    # The fourth stage's spread is the complement of no_guarantee's.
+    in_force = stages[3][1].assumptions
+    assert (in_force.low, in_force.high) == pytest.approx((1 - s["no_guarantee"].assumptions.high,
+                                                           1 - s["no_guarantee"].assumptions.low))
+    words = unwrap(" ".join(texts(fig)))
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["95% simulation-noise interval", "90% spread across the assumptions: quote this"]
+    assert "the range to quote" in words
+    for _, e in stages:
+        quote = L.short_spread(e)
+        assert (f"across the assumptions {quote}" if quote else "no spread across the assumptions") in words
+
+
+def test_force_distribution_states_the_spread_to_quote(spread_runs):
+    result = spread_runs["paris"]
+    fig = figures.force_distribution(result)
+    words = unwrap(" ".join(texts(fig)))
+    at_min = result.summary["force_ge_minimum"]
+    assert f"90% spread across the assumptions {L.spread_text(at_min)} (the range to quote)" in words
+    assert f"{L.short_spread(at_min)} across the assumptions" in words
+
+
+def test_spread_labels_say_which_range_to_quote(spread_runs):
+    e = spread_runs["paris"].summary["force_ge_minimum"]
+    a = e.assumptions
+    assert L.spread_phrase(e) == (f"90% spread across the assumptions {100 * a.low:.1f}%–{100 * a.high:.1f}% "
+                                  "(the range to quote)")
+    fixed = spread_runs["paris"].summary["ceasefire"]  # assumed: the same in every draw
+    assert L.short_spread(fixed) == ""
+    assert "the range to quote" not in L.spread_phrase(fixed)
+    assert L.spread_phrase(e.model_copy(update={"assumptions": None})) == ""
 
 
 # --------------------------------------------------------------------------- sweep figures

@@ -8,12 +8,13 @@ or in worker processes.
 """
 
 from .compare import comparison, comparison_trend, save_comparison_figures
-from .run import force_distribution, outcome_funnel, save_run_figures, survival, timeline, troops_by_state
+from .run import (force_distribution, outcome_funnel, save_run_figures, survival, timeline, timeline_fan,
+                  troops_by_state)
 from .save import save_figure
 from .sweep import save_sweep_figures, sweep_heatmap, sweep_line, sweep_points
 
 __all__ = [
     "comparison", "comparison_trend", "force_distribution", "outcome_funnel", "save_comparison_figures",
     "save_figure", "save_run_figures", "save_sweep_figures", "survival", "sweep_heatmap", "sweep_line",
-    "sweep_points", "timeline", "troops_by_state",
+    "sweep_points", "timeline", "timeline_fan", "troops_by_state",
 ]

@@ -38,6 +38,14 @@ TIMELINE_LABELS = {
     "force_in_ukraine": "Force in Ukraine",
 }
 
+#: Labels of the fan chart's series (:func:`sim.results.spread.fan`): what has happened by a month
+#: in a draw's replications ("ceasefire" counts a ceasefire reached, even if it collapsed later).
+FAN_LABELS = {
+    "ceasefire": "Ceasefire reached (so far)",
+    "violated": "Violated (so far)",
+    "collapsed": "Collapsed (so far)",
+}
+
 
 def is_missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
@@ -121,6 +129,39 @@ def spread_text(e) -> str:
         return "none measurable beyond simulation noise"
     words = unit_words(unit)
     return f"{number(a.low, unit)}–{number(a.high, unit)}" + (f" {words}" if words else "")
+
+
+def has_spread(e) -> bool:
+    """Whether an estimate carries an assumption spread with both bounds."""
+    a = getattr(e, "assumptions", None)
+    return a is not None and not is_missing(a.low) and not is_missing(a.high)
+
+
+def spread_phrase(e) -> str:
+    """The assumption spread for sentences, saying it is the range to quote:
+    ``90% spread across the assumptions 28.6%–94.7% (the range to quote)``; '' when none was computed."""
+    if not has_spread(e):
+        return ""
+    text = spread_text(e)
+    if text[:1].isdigit():
+        return f"{ASSUMPTION_SPREAD} {text} (the range to quote)"
+    return f"{ASSUMPTION_SPREAD}: {text}"
+
+
+def short_spread(e) -> str:
+    """The assumption spread in the compact form of charts: ``29–95%``, ``8.5k–16k``; '' when none was
+    computed or it is too narrow to show at that precision."""
+    if not has_spread(e):
+        return ""
+    a, unit = e.assumptions, e.outcome.unit
+    if number(a.low, unit) == number(a.high, unit):
+        return ""
+    if unit == "share":
+        d = share_decimals(a.low, a.high)
+        return f"{100 * a.low:.{d}f}–{100 * a.high:.{d}f}%"
+    if unit == "troops":
+        return f"{troops_short(a.low)}–{troops_short(a.high)}"
+    return f"{number(a.low, unit)}–{number(a.high, unit)}"
 
 
 def estimate_phrase(e, decimals: int | None = None) -> str:

@@ -4,8 +4,11 @@ Each function reads a :class:`~sim.results.RunResult` (in memory or loaded
 from a results folder) and returns a :class:`matplotlib.figure.Figure`; none
 touches pyplot's global state, so they are safe under any backend.  Numbers
 come from the run's :class:`~sim.results.summary.Summary`, outcome labels and
-denominators from their declarations (:mod:`sim.model.outcomes`); every
-interval drawn is a 95% simulation-noise interval.
+denominators from their declarations (:mod:`sim.model.outcomes`).  Whiskers
+and bands are 95% simulation-noise intervals; where the run has its two-level
+design, the 90% spread across the assumptions (the range to quote) is drawn
+apart from them, wider and lighter, and the timeline gets a fan chart of it
+(:func:`timeline_fan`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import math
 from pathlib import Path
 
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
@@ -100,7 +105,10 @@ def force_distribution(result: RunResult) -> Figure:
         zx = -1.6 * w
         ax.bar([zx], [100 * share_zero], width=1.2 * w, color="white", edgecolor=S.VERMILLION,
                hatch="////", linewidth=1.0)
-        top = max(heights.max(initial=0), 100 * share_zero) * 1.32 + 0.5
+        quote = L.short_spread(at_min)
+        # Bars reach at most 1/1.32 of the height (1/1.5 with the spread's extra line), leaving a band
+        # free for the direct label.
+        top = max(heights.max(initial=0), 100 * share_zero) * (1.5 if quote else 1.32) + 0.5
         ax.set_ylim(0, top)
         ax.annotate(f"No troops\nin Ukraine\n{L.pct(share_zero, 1)}", (zx, 100 * share_zero),
                     xytext=(0, 4), textcoords="offset points", ha="center", va="bottom",
@@ -115,10 +123,11 @@ def force_distribution(result: RunResult) -> Figure:
             ax.text(minimum, top, f" Minimum = target\n {L.troops(minimum)}", ha="left", va="top", fontsize=8.5)
 
         ax.set_xlim(zx - w, edges[-1])
-        # Direct label for the dark bars, in the band kept free above them (bars reach at most
-        # 1/1.32 of the height), beside the minimum line on whichever side has room.
+        # Direct label for the dark bars, in the band kept free above them, beside the minimum line on
+        # whichever side has room.
         frac = (minimum - (zx - w)) / (edges[-1] - (zx - w))
-        ax.annotate(f"At or above the minimum:\n{L.short_interval(p_min, lo_min, hi_min)}",
+        ax.annotate(f"At or above the minimum:\n{L.short_interval(p_min, lo_min, hi_min)}"
+                    + (f"\n{quote} across the assumptions" if quote else ""),
                     (minimum, 0.84), xycoords=("data", "axes fraction"),
                     xytext=(6 if frac < 0.6 else -6, 0), textcoords="offset points",
                     ha="left" if frac < 0.6 else "right", va="top", color=S.BLUE, fontsize=9.5,
@@ -131,12 +140,13 @@ def force_distribution(result: RunResult) -> Figure:
         ax.set_xlabel(f"{force.label} ({force.unit})")
         ax.set_ylabel(f"Share of the {n:,} {force.denominator_label}")
 
-        sub = (
-            f"{at_min.label}: {L.estimate_phrase(at_min)}. {at_target.label}: {L.estimate_phrase(at_target)}. "
-            f"Median {L.troops(summary[force.name].quantiles['q50'])} troops."
-        )
+        sub = " ".join(
+            f"{e.label}: {L.estimate_phrase(e)}" + (f"; {L.spread_phrase(e)}." if L.has_spread(e) else ".")
+            for e in (at_min, at_target)
+        ) + f" Median {L.troops(summary[force.name].quantiles['q50'])} troops."
         S.frame(fig, f"The force in Ukraine reaches the minimum effective size in {L.pct(p_min)} of "
-                     f"{force.denominator_label}", sub, run_footer(result))
+                     f"{force.denominator_label}" + (f" ({quote} across the assumptions)" if quote else ""),
+                sub, run_footer(result))
         return fig
 
 
@@ -253,12 +263,17 @@ def funnel_stages(result: RunResult) -> list[tuple[str, object]]:
     attributed (of those with a violation) → guarantee in force when tested (of
     those with an attributed violation) → activated (of those tested).  The
     fourth is the complement of ``no_guarantee``; its label is the declared
-    ``tested`` denominator's words.
+    ``tested`` denominator's words, and its assumption spread is the complement
+    of ``no_guarantee``'s.
     """
     s = result.summary
     no_guarantee = s["no_guarantee"]
     tested = s["activated"].n
     in_force = share_estimate("no_guarantee", tested, no_guarantee.n)  # the complement, over attributed
+    a = no_guarantee.assumptions
+    if a is not None:
+        in_force = in_force.model_copy(update={"assumptions": a.model_copy(
+            update={"low": 1.0 - a.high, "high": 1.0 - a.low})})
     words = DENOMINATORS["tested"].removeprefix("replications whose ")
     return [
         (s["ceasefire"].label, s["ceasefire"]),
@@ -269,52 +284,100 @@ def funnel_stages(result: RunResult) -> list[tuple[str, object]]:
     ]
 
 
+#: The assumption spread is drawn wider and lighter than the bar and its noise whisker.
+SPREAD_COLOUR = S.ORANGE
+SPREAD_ALPHA = 0.45
+#: Text about the spread: a dark orange that reads on white and in grey.
+SPREAD_INK = "#8A5A00"
+
+
+def spread_key(with_spread: bool) -> str:
+    """The sentence that says which interval is which, and which to quote."""
+    if not with_spread:
+        return (f"Whiskers: {L.NOISE_INTERVAL} (how far more replications could move the estimate); the spread "
+                "across the assumptions was not computed for this run.")
+    return (f"Black whisker: {L.NOISE_INTERVAL} (how far more replications could move the estimate). Wide light "
+            f"band: {L.ASSUMPTION_SPREAD} (the range the scenario's own doubts allow) — the range to quote.")
+
+
 def outcome_funnel(result: RunResult) -> Figure:
     """From ceasefire to activation: each stage as a share of the stage before it.
 
-    Bars are shares (%) with 95% simulation-noise (Wilson) intervals, and each
-    says what it is a share of: its denominator in words and its count.  The
-    stages are nested, so the counts shrink down the funnel.
+    Bars are shares (%) with their 95% simulation-noise (Wilson) intervals as
+    black whiskers and, when the run has its two-level design, the 90% spread
+    across the assumptions as a wider, lighter band.  A column on the right
+    gives each stage's numbers: the estimate with its noise interval, the
+    spread (the range to quote) and the count over its denominator in words.
+    The stages are nested, so the counts shrink down the funnel.
     """
     with S.house_style():
         stages = funnel_stages(result)
-        fig = S.new_figure(9.0, 4.9)
-        ax = fig.add_subplot()
+        with_spread = any(L.has_spread(e) for _, e in stages)
+        fig = S.new_figure(10.0, 5.8)
+        ax, tab = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [2.3, 1.35]})
         y = np.arange(len(stages))[::-1]
         p = np.array([e.p for _, e in stages], dtype=float)
         lo = np.array([e.noise.low for _, e in stages], dtype=float)
         hi = np.array([e.noise.high for _, e in stages], dtype=float)
         ok = ~np.isnan(p)
         colours = [S.BLUE] * (len(stages) - 1) + [S.VERMILLION]
-        ax.barh(y, np.where(ok, 100 * p, 0), height=0.62, color=colours)
+        ax.barh(y, np.where(ok, 100 * p, 0), height=0.56, color=colours, zorder=2)
+        for yi, (_, e) in zip(y, stages):
+            if L.has_spread(e):
+                a = e.assumptions
+                width = max(100 * (a.high - a.low), 0.6)  # a spread of zero still shows where it is
+                ax.barh([yi], [width], left=[100 * a.low - (width - 100 * (a.high - a.low)) / 2], height=0.86,
+                        color=SPREAD_COLOUR, alpha=SPREAD_ALPHA, edgecolor=SPREAD_COLOUR, linewidth=0.8, zorder=1)
         ax.errorbar(100 * p[ok], y[ok], xerr=[100 * (p - lo)[ok], 100 * (hi - p)[ok]], fmt="none",
-                    ecolor=S.BLACK, elinewidth=1.0, capsize=3)
-        for yi, (label, e), good in zip(y, stages, ok):
-            # Beside the bar when there is room, else inside its end in white.
-            inside = good and e.noise.high > 0.62
-            where = (100 * e.noise.low - 2 if inside else 100 * e.noise.high + 1.2) if good else 1.2
-            ha, ink, note = ("right", "white", "white") if inside else ("left", S.INK, S.GREY)
-            value = L.short_interval(e.p, e.noise.low, e.noise.high) if good else "n/a"
-            ax.text(where, yi + 0.06, f"{value}: {e.k:,} of {e.n:,}", va="bottom", ha=ha, fontsize=9, color=ink,
-                    fontweight="bold" if e.name == "activated" else "normal")
-            ax.text(where, yi - 0.04, "\n".join(_wrap("of " + e.denominator_label, 44)), va="top", ha=ha,
-                    fontsize=7.5, color=note, linespacing=1.0)
-        ax.set_yticks(y, ["\n".join(_wrap(label, 34)) for label, _ in stages])
+                    ecolor=S.BLACK, elinewidth=1.2, capsize=3.5, zorder=4)
+        ax.set_yticks(y, ["\n".join(_wrap(label, 30)) for label, _ in stages])
         ax.tick_params(axis="y", length=0)
-        ax.set_xlim(0, 128)
+        ax.set_xlim(0, 102)
+        ax.set_ylim(-0.6, len(stages) - 0.4)
         ax.set_xticks(np.arange(0, 101, 20))
         ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-        ax.set_xlabel(f"Share of the stage above (%, with {L.NOISE_INTERVAL})")
+        ax.set_xlabel("Share of the stage above (%)")
+        ax.grid(axis="x", color=S.LIGHT_GREY, linewidth=0.6)
+        ax.set_axisbelow(True)
+
+        # The numbers, as a small table beside the bars: estimate (noise), the range to quote, the count.
+        tab.set_xlim(0, 1)
+        tab.set_axis_off()
+        for yi, (label, e), good in zip(y, stages, ok):
+            value = L.short_interval(e.p, e.noise.low, e.noise.high) if good else "n/a"
+            tab.text(0.0, yi + 0.3, value, va="center", ha="left", fontsize=9.5, color=S.INK,
+                     fontweight="bold" if e.name == "activated" else "normal")
+            if L.has_spread(e):
+                quote = L.short_spread(e)
+                tab.text(0.0, yi + 0.05, f"across the assumptions {quote}" if quote else
+                         "no spread across the assumptions", va="center", ha="left", fontsize=8.5, color=SPREAD_INK)
+            tab.text(0.0, yi - 0.12, "\n".join(_wrap(f"{e.k:,} of {e.n:,} {e.denominator_label}", 50)),
+                     va="top", ha="left", fontsize=7.5, color=S.GREY, linespacing=1.0)
+        head = len(stages) - 0.45
+        tab.text(0.0, head, "Estimate (95% simulation-noise interval)" + ("\n90% spread across the assumptions"
+                                                                          if with_spread else ""),
+                 va="bottom", ha="left", fontsize=8, color=S.GREY)
+
+        handles = [Line2D([], [], color=S.BLACK, marker="|", markersize=9, linewidth=1.2,
+                          label=f"{L.NOISE_INTERVAL}")]
+        if with_spread:
+            handles.append(Patch(facecolor=SPREAD_COLOUR, alpha=SPREAD_ALPHA, edgecolor=SPREAD_COLOUR,
+                                 label=f"{L.ASSUMPTION_SPREAD}: quote this"))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8.5,
+                  handlelength=1.6)
+
         act = result.summary["activated"]
         overall = act.k / result.replications if result.replications else math.nan
         sub = (
             f"Each bar is a share of the replications that reached the stage above it; the first is of all "
             f"{result.replications:,}. Of all replications, {L.pct(overall, 1)} reach activation. "
-            "Activation is a political decision: members holding a quorum of the coalition's capability "
-            "must answer militarily."
+            + spread_key(with_spread)
         )
         title = (f"When the guarantee is tested, it activates in {L.pct(act.p)} of cases"
                  if act.n else "The guarantee is never tested in this run")
+        if act.n and L.has_spread(act) and L.short_spread(act) and \
+                L.number(act.assumptions.low, "share") != L.number(act.assumptions.high, "share"):
+            title += f" ({L.short_spread(act)} across the assumptions)"
         S.frame(fig, title, sub, run_footer(result))
         return fig
 
@@ -411,6 +474,106 @@ def timeline(result: RunResult) -> Figure:
         return fig
 
 
+# --------------------------------------------------------------------------- fan chart
+
+#: The fan chart's panels: a series of :func:`sim.results.spread.fan` and its colour, in the story's order.
+FAN_SERIES = (("ceasefire", S.BLACK), ("violated", S.ORANGE), ("collapsed", S.PURPLE))
+
+
+def _fan_pct(v: float) -> str:
+    return f"{100 * v:.1f}%" if 0 < v < 0.1 else f"{100 * v:.0f}%"
+
+
+def timeline_fan(result: RunResult) -> Figure:
+    """A fan chart of the timeline across the assumptions: by month from the start of the run, the
+    share of a draw's replications (%) that have reached a ceasefire, seen it violated, and seen it
+    collapse so far.
+
+    The bands are quantiles over the outer draws of the run's two-level design
+    (:func:`sim.results.spread.fan`, each draw's own binomial noise removed): the
+    5th–95th percentile (light, the range to quote), the 25th–75th (dark) and
+    the median draw (line).  A series that is the same in every draw and month
+    (a ceasefire assumed from month 0) gets no panel; a run without a two-level
+    design gets a figure that says so.
+    """
+    from ..results.spread import fan
+
+    with S.house_style():
+        horizon = result.scenario.run.horizon_months
+        design = result.spread_runs
+        fig = S.new_figure(11.0, 4.9)
+        if design is None or design.empty:
+            ax = fig.add_subplot()
+            S.no_data(ax, "This run has no two-level design, so there is no spread across the assumptions "
+                          "to draw (run it with --spread-points K).")
+            S.frame(fig, "Timeline across the assumptions: not computed", None, run_footer(result))
+            return fig
+        bands = fan(design, horizon)
+        points = int(design["point"].nunique())
+        inner = result.spread_inner or int(round(len(design) / max(points, 1)))
+        shown, flat = [], []
+        for series, colour in FAN_SERIES:
+            b = bands[bands["series"] == series].sort_values("month")
+            if b.empty:
+                continue
+            if b["q05"].nunique() == 1 and b["q95"].nunique() == 1 and b["q05"].iloc[0] == b["q95"].iloc[0]:
+                flat.append((series, float(b["q50"].iloc[0])))
+                continue
+            shown.append((series, colour, b))
+        grid = fig.add_gridspec(2, max(len(shown), 1), height_ratios=[1.0, 0.07])
+        axes = [fig.add_subplot(grid[0, i]) for i in range(max(len(shown), 1))]
+        key = fig.add_subplot(grid[1, :])
+        key.set_axis_off()
+        for ax, (series, colour, b) in zip(axes, shown):
+            m = b["month"].to_numpy()
+            q = {k: 100 * b[k].to_numpy(dtype=float) for k in ("q05", "q25", "q50", "q75", "q95")}
+            ax.fill_between(m, q["q05"], q["q95"], color=colour, alpha=0.18, linewidth=0)
+            ax.fill_between(m, q["q25"], q["q75"], color=colour, alpha=0.42, linewidth=0)
+            ax.plot(m, q["q50"], color=colour, linewidth=2.0)
+            ax.set_title(L.FAN_LABELS[series], loc="left", fontsize=11, fontweight="bold")
+            top = float(np.nanmax(q["q95"])) if np.isfinite(q["q95"]).any() else 1.0
+            top = 100.0 if top > 60 else max(top * 1.3, 1.0)
+            ax.set_ylim(0, top)
+            ax.set_xlim(m.min(), m.max())
+            ax.yaxis.set_major_formatter(PercentFormatter(decimals=1 if top < 5 else 0))
+            ax.grid(axis="y", color=S.LIGHT_GREY, linewidth=0.6)
+            ax.set_axisbelow(True)
+            ax.set_xlabel("Months from the start of the run")
+            last = b.iloc[-1]
+            ax.annotate(f"month {int(last['month'])}: median {_fan_pct(last['q50'])}\n"
+                        f"90% of draws {_fan_pct(last['q05'])}–{_fan_pct(last['q95'])}",
+                        xy=(0.03, 0.97), xycoords="axes fraction", ha="left", va="top", fontsize=8.5,
+                        color=S.INK, path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
+        axes[0].set_ylabel("Share of a draw's replications")
+        if not shown:
+            S.no_data(axes[0], "Every draw of the assumptions gives the same timeline.")
+        handles = [Patch(facecolor=S.GREY, alpha=0.18, label="5–95% of the draws (90% spread: the range to quote)"),
+                   Patch(facecolor=S.GREY, alpha=0.42, label="25–75% of the draws"),
+                   Line2D([], [], color=S.GREY, linewidth=2.0, label="median draw")]
+        key.legend(handles=handles, loc="center", ncol=3, fontsize=8.5)
+
+        notes = []
+        for series, value in flat:
+            assumed = result.scenario.ceasefire.assumed_month
+            if series == "ceasefire" and assumed is not None:
+                notes.append(f"A ceasefire is assumed from month {assumed} in every replication, so it has no panel.")
+            else:
+                notes.append(f"{L.FAN_LABELS[series]} is {_fan_pct(value)} in every draw and month, so it has no panel.")
+        sub = (f"Bands across {points} draws of the scenario's uncertain parameters, {inner:,} replications each, with "
+               "each draw's own simulation noise removed. Dark band: the middle half of the draws; light band: 90% "
+               "of them, the range to quote; line: the median draw. " + " ".join(notes)
+               + (" Note the different vertical scales." if len(shown) > 1 else ""))
+        violated = bands[bands["series"] == "violated"].sort_values("month")
+        if len(violated) and any(sv == "violated" for sv, _, _ in shown):
+            v = violated.iloc[-1]
+            title = (f"By month {int(v['month'])}, the ceasefire has been violated in {_fan_pct(v['q05'])}–"
+                     f"{_fan_pct(v['q95'])} of replications across the assumptions (median {_fan_pct(v['q50'])})")
+        else:
+            title = "The timeline across the assumptions"
+        S.frame(fig, title, sub, run_footer(result))
+        return fig
+
+
 # --------------------------------------------------------------------------- survival
 
 
@@ -479,9 +642,24 @@ RUN_FIGURES = {
 }
 
 
+#: Figures of a run's two-level design (drawn when the run has ``spread_runs``).
+SPREAD_FIGURES = {
+    "timeline_fan": timeline_fan,
+}
+
+
+def figures_for(result: RunResult) -> dict:
+    """The figures a run can draw, by file name, in reading order: the run figures, and the fan chart
+    when the run has its two-level design."""
+    out = dict(RUN_FIGURES)
+    if result.spread_runs is not None and not result.spread_runs.empty:
+        out.update(SPREAD_FIGURES)
+    return out
+
+
 def save_run_figures(result: RunResult, folder) -> list[Path]:
     """Write the run figures as PNG and SVG into ``folder``; return the paths (PNG, SVG per figure)."""
     written: list[Path] = []
-    for name, draw in RUN_FIGURES.items():
+    for name, draw in figures_for(result).items():
         written += save_figure(draw(result), folder, name)
     return written
