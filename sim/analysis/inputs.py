@@ -68,7 +68,8 @@ def _owner(path: str, names: dict[str, str]) -> str:
 
 
 def _first_clause(text: str, limit: int) -> str:
-    text = re.split(r"(?<=[a-z)])\. |; ", text.rstrip("."), maxsplit=1)[0]
+    # The first clause: up to a sentence end, a semicolon or a colon that opens a list or a formula.
+    text = re.split(r"(?<=[a-z)])\. |; |: ", text.rstrip("."), maxsplit=1)[0]
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0]

@@ -520,13 +520,13 @@ def sentences(sens: Sensitivity, top: int = 3) -> list[str]:
                                   f"[{_pct(rows.iloc[0]['low'])}, {_pct(rows.iloc[0]['high'])}])" if len(rows) else "")
                        + ".")
         if scaled and np.isfinite(v["interactions"]):
-            out.append(f"Single inputs together explain {_pct(v['first_order_sum'])} of the variance of '{label}'; "
+            out.append(f"Single inputs together explain {_pct(max(0.0, v['first_order_sum']))} of the variance of '{label}'; "
                        f"interactions between inputs the remaining {_pct(v['interactions'])}.")
         elif known and np.isfinite(v["unexplained"]):
-            out.append(f"Single inputs together explain {_pct(v['first_order_sum'])} of the variance of '{label}'; "
+            out.append(f"Single inputs together explain {_pct(max(0.0, v['first_order_sum']))} of the variance of '{label}'; "
                        f"the other {_pct(v['unexplained'])} is {NOISE_WORDS[sens.method]} and interactions.")
         elif np.isfinite(v["unexplained"]):
-            out.append(f"Single inputs together explain {_pct(v['first_order_sum'])} of the variance of '{label}'; "
+            out.append(f"Single inputs together explain {_pct(max(0.0, v['first_order_sum']))} of the variance of '{label}'; "
                        f"the other {_pct(v['unexplained'])} is replication noise and interactions together "
                        f"(not told apart: these results have no two-level design).")
     return out
@@ -544,13 +544,13 @@ def format_table(sens: Sensitivity, top: int = 8) -> str:
             continue
         if np.isfinite(v["noise_share"]) and not v["assumptions_detected"]:
             lines.append(f"  variance: replication noise {_noise_text(v)}; the assumptions' part is too imprecise "
-                         f"to share out (single inputs {_pct(v['first_order_sum'])} of the whole)")
+                         f"to share out (single inputs {_pct(max(0.0, v['first_order_sum']))} of the whole)")
         elif np.isfinite(v["noise_share"]):
             lines.append(f"  variance: replication noise {_noise_text(v)}, assumptions {_pct(1 - v['noise_share'])}"
                          + (f" (single inputs {_pct(v['first_order_sum'])}, interactions {_pct(v['interactions'])})"
                             if np.isfinite(v["interactions"]) else ""))
         elif np.isfinite(v["unexplained"]):
-            lines.append(f"  variance: single inputs {_pct(v['first_order_sum'])}; noise and interactions "
+            lines.append(f"  variance: single inputs {_pct(max(0.0, v['first_order_sum']))}; noise and interactions "
                          f"(not told apart) {_pct(v['unexplained'])}")
         rows = sens.for_outcome(v["outcome"], index).head(top)
         if index == "mu_star":

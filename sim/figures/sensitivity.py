@@ -105,10 +105,13 @@ def tornado(sens: Sensitivity, outcome: str, top: int = 10) -> Figure:
 
 
 def save_sensitivity_figures(sens: Sensitivity, folder: str | Path, top: int = 10) -> list[Path]:
-    """A tornado per analysed outcome: ``sensitivity_<outcome>.png`` and ``.svg``."""
+    """A tornado per analysed outcome: ``sensitivity_<outcome>.png`` and ``.svg`` (an outcome that was
+    not analysed, e.g. one that does not vary, has its reason in the table instead)."""
     written: list[Path] = []
-    for outcome in sens.variance["outcome"]:
-        written += save_figure(tornado(sens, outcome, top), folder, f"sensitivity_{outcome}")
+    for _, v in sens.variance.iterrows():
+        if isinstance(v.get("note"), str) and v["note"]:
+            continue
+        written += save_figure(tornado(sens, v["outcome"], top), folder, f"sensitivity_{v['outcome']}")
     return written
 
 
