@@ -104,6 +104,18 @@ def test_the_waterfall_is_drawn_from_the_stored_tables(planted, tmp_path):
     assert [t.get_text() for t in panels[0].get_yticklabels()] == ["paris (A)", "united_states", "costs", "paris (B)"]
 
 
+def test_an_outcome_undefined_in_one_scenario_is_said_not_drawn(planted):
+    _, _, _, expl = planted
+    totals = expl.totals.copy()
+    effects = expl.effects.copy()
+    totals.loc[totals["outcome"] == "activated", ["b", "total"]] = float("nan")
+    effects.loc[effects["outcome"] == "activated", "effect"] = float("nan")
+    fig = waterfall(effects, totals, expl.about)
+    label = BY_NAME["activated"].label
+    panel = next(ax for ax in fig.axes if ax.get_title(loc="left").replace("\n", " ") == label)
+    assert any("not defined in paris" in t.get_text().replace("\n", " ") for t in panel.texts)
+
+
 # --------------------------------------------------------------------------- states added and dropped
 
 

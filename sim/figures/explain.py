@@ -83,6 +83,12 @@ def waterfall(effects: pd.DataFrame, totals: pd.DataFrame, about: dict, outcomes
         for ax, name in zip(axes, names):
             t = totals[totals["outcome"] == name].iloc[0]
             unit, scale = t["unit"], _scale(t["unit"])
+            if any(math.isnan(float(t[k])) for k in ("a", "b")):
+                missing = " and ".join(x for x, k in ((a, "a"), (b, "b")) if math.isnan(float(t[k])))
+                ax.set_title("\n".join(textwrap.wrap(t["label"], 44)), loc="left", fontsize=9.5)
+                S.no_data(ax, "\n".join(textwrap.wrap(f"not defined in {missing}: no replications in its "
+                                                       f"denominator ({t['denominator']})", 40)))
+                continue
             mine = effects[effects["outcome"] == name].copy()
             mine["row"] = mine["group"].map(row_of)
             by_row = mine.groupby("row", sort=False)
@@ -98,6 +104,8 @@ def waterfall(effects: pd.DataFrame, totals: pd.DataFrame, about: dict, outcomes
                 if row not in by_row.groups:
                     continue
                 g = by_row.get_group(row)
+                if g["effect"].isna().any():  # a step with an empty denominator: nothing to draw
+                    continue
                 effect = float(g["effect"].sum()) * scale
                 single = len(g) == 1
                 up = effect >= 0

@@ -227,7 +227,8 @@ def format_differences(diffs: pd.DataFrame, key_only: bool = True) -> str:
     lines = [f"Differences against {against}, paired by replication (common random numbers): "
              f"difference [95% simulation-noise interval]"]
     for sid, rows in shown.groupby("scenario", sort=False):
-        lines.append(f"  {sid}")
+        unlike = rows.loc[~rows["comparable"] & ~rows["note"].str.startswith("assumed"), "note"]
+        lines.append(f"  {sid}" + (f"  (not like for like: {unlike.iloc[0]})" if len(unlike) else ""))
         for row in rows.itertuples():
             head = f"    {row.label + ':':<{width}} "
             if row.note.startswith("assumed"):
@@ -237,7 +238,7 @@ def format_differences(diffs: pd.DataFrame, key_only: bool = True) -> str:
             if row.kind == "quantity":
                 text = "mean " + text
             if not row.comparable:
-                text += f"  (not comparable: {row.note})"
+                text += "  (not comparable)"
             lines.append(head + text)
     lines.append("  (paired: replication r of every scenario uses the same random numbers, so the interval is "
                  "that of the difference itself, not of two estimates apart; each estimate over its own "

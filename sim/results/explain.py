@@ -254,7 +254,9 @@ def sentences(expl: Explanation, top: int = 3) -> list[str]:
             out.append(f"{t.label}: assumed in both {a} and {b}, not estimated.")
             continue
         if t.total != t.total:
-            out.append(head + " Not defined in one of them (an empty denominator).")
+            missing = " and ".join(x for x, v in ((a, t.a), (b, t.b)) if v != v)
+            out.append(f"{t.label}: not defined in {missing}: no replications in its denominator "
+                       f"({t.denominator}).")
             continue
         if t.total == 0:
             out.append(head + " No change at all on these replications.")
@@ -263,6 +265,9 @@ def sentences(expl: Explanation, top: int = 3) -> list[str]:
         clear = not (t.total_low <= 0 <= t.total_high)  # shares of a change within noise of zero mean nothing
         parts_ = []
         for r in ranked.to_dict(orient="records"):
+            if r["effect"] == 0 and r["low"] == 0 and r["high"] == 0:
+                parts_.append(f"{r['group']} none at all (the same in every replication)")
+                continue
             words = difference_text(r["effect"], r["low"], r["high"], r["unit"])
             notes = [x for x in (_share_words(r["share_of_total"]) if clear else "",
                                  "within noise of zero" if _within_noise(r) else "") if x]
@@ -309,6 +314,10 @@ def format_explanation(expl: Explanation, max_paths: int = 6) -> str:
     for t in expl.totals.itertuples():
         if t.outcome in about.get("assumed_in_both", []):
             lines.append(f"  {t.label}: {_value_text(t.a, t.unit)}, assumed in both (not estimated)")
+            continue
+        if t.total != t.total:
+            missing = " and ".join(x for x, v in ((about["a"], t.a), (about["b"], t.b)) if v != v)
+            lines.append(f"  {t.label}: not defined in {missing} (no {t.denominator})")
             continue
         lines.append(f"  {t.label}: {_value_text(t.a, t.unit)} → {_value_text(t.b, t.unit)}, total "
                      f"{difference_text(t.total, t.total_low, t.total_high, t.unit)}")
