@@ -279,10 +279,12 @@ def StepView(engine: Engine, changes: dict, seed: int):
 
     solara.use_effect(rebuild, [scenario, replication.value, seed])
     update_counter.get()  # Mesa's controller bumps it after every step
-    solara.Markdown(
+    # Plain HTML, not Markdown: Solara's Markdown asks a CDN for KaTeX, and nothing here leaves the machine.
+    solara.HTML(tag="p", unsafe_innerHTML=(
         "One replication of the current settings, month by month: Russia's choice each month it sees an "
         "opportunity, whether monitoring saw it, who answered and at what level, and what the coalition's "
-        "states decided. **Step** advances a month, **▶** plays, **Reset** starts the replication again.")
+        "states decided. <b>Step</b> advances a month, <b>&#9654;</b> plays, <b>Reset</b> starts the replication "
+        "again. Each replication number has its own draws."))
     with solara.Row(style={"align-items": "center"}):
         solara.InputInt("replication", value=replication, style={"max-width": "140px"})
         solara.Button("another replication", outlined=True, on_click=lambda: replication.set(replication.value + 1))
@@ -304,10 +306,10 @@ def ExportView(engine: Engine, changes: dict, seed: int):
     text = export_yaml(engine.loaded, changes, folder, seed=seed)
     name = f"{engine.scenario.id}-dashboard.yaml"
     saved = solara.use_reactive("")
-    solara.Markdown(
-        f"The current settings as a scenario file: it `extends` the file and sets only the values changed "
-        f"here, each marked as the assumption \"set in the dashboard\". Relative paths are from `{folder}`; "
-        f"check it with `python -m sim validate {name}`.")
+    solara.HTML(tag="p", unsafe_innerHTML=html.escape(
+        "The current settings as a scenario file: it extends the file and sets only the values changed "
+        "here, each marked as the assumption 'set in the dashboard'. A relative path in 'extends' is from "
+        f"{folder}; check the file with: python -m sim validate {name}"))
 
     def save():
         target = folder / name
@@ -383,8 +385,9 @@ def Page():
     with solara.Sidebar():
         solara.Select(label="scenario", values=choices, value=source.value, on_value=pick)
         if engine is not None:
-            solara.Markdown(f"**{engine.scenario.title or engine.scenario.id}**  \n"
-                            f"as of {engine.scenario.as_of or 'undated'} · `{engine.path}`")
+            solara.HTML(tag="div", unsafe_innerHTML=(
+                f"<b>{html.escape(engine.scenario.title or engine.scenario.id)}</b><br>as of "
+                f"{engine.scenario.as_of or 'undated'} · <code>{html.escape(str(engine.path))}</code>"))
             with solara.Row():
                 solara.Select(label="replications", values=[500, 1000, 2000, 5000, 10000], value=replications)
                 solara.InputInt("seed", value=seed)

@@ -166,6 +166,8 @@ def difference_text(d: Difference | None, unit: str) -> str:
             text = f"{x:+.3f}"
         return text.replace("-", "\u2212")
 
+    if d.value == 0 and d.low == 0 and d.high == 0:
+        return "no change in any replication"
     body = signed(d.value)
     if not labels.is_missing(d.low):
         body += f" [{signed(d.low)}, {signed(d.high)}]"
