@@ -502,6 +502,8 @@ def sentences(sens: Sensitivity, top: int = 3) -> list[str]:
                 f"Of the variance of '{label}' across {_over(v)}, {_noise_text(v)} "
                 f"is {NOISE_WORDS[sens.method]}; "
                 + (f"the assumptions cause the other {_pct(1 - noise)}." if scaled else
+                   f"the assumptions cause at most {_pct(1 - v['noise_low'])}, a part measured too imprecisely to "
+                   "share out among them." if np.isfinite(v["noise_low"]) else
                    "the assumptions cause the rest, a part measured too imprecisely to share out among them.")
             )
         for _, r in detected.iterrows():
