@@ -121,7 +121,9 @@ def waterfall(effects: pd.DataFrame, totals: pd.DataFrame, about: dict, outcomes
                     xs += [lo, hi]
                     right = max(right, hi)
                 ax.plot([end, end], [y[i] - 0.3, y[i + 1] + 0.3], color=S.GREY, linewidth=0.6, linestyle=":")
-                ax.annotate(_fmt(effect / scale, unit, sign=True) + (" (noise)" if within else ""),
+                none = effect == 0 and single and g["low"].iloc[0] == 0 and g["high"].iloc[0] == 0
+                words = "none" if none else _fmt(effect / scale, unit, sign=True) + (" (noise)" if within else "")
+                ax.annotate(words,
                             (right, y[i]), xytext=(4, 0), textcoords="offset points", va="center",
                             fontsize=7.5, color=S.GREY if within else S.INK)
                 level = end
@@ -142,8 +144,8 @@ def waterfall(effects: pd.DataFrame, totals: pd.DataFrame, about: dict, outcomes
             note = f"interaction (only the groups together): {_fmt(inter, unit, sign=True)}"
             if not (math.isnan(t["interaction_low"]) or math.isnan(t["interaction_high"])):
                 note += f" [{_fmt(t['interaction_low'], unit, sign=True)}, {_fmt(t['interaction_high'], unit, sign=True)}]"
-            ax.set_xlabel("\n".join(textwrap.wrap(
-                f"{'%' if unit == 'share' else unit} of {t['denominator']}", 44) + [note]), fontsize=7.5)
+            ax.set_xlabel("\n".join(textwrap.wrap(f"{'%' if unit == 'share' else unit} of {t['denominator']}", 44)
+                                    + textwrap.wrap(note, 52)), fontsize=7.5)
             ax.set_title("\n".join(textwrap.wrap(t["label"], 44)), loc="left", fontsize=9.5)
             ax.set_yticks(y, [textwrap.shorten(lbl, 34, placeholder="…") for lbl in labels], fontsize=8)
             ax.tick_params(axis="y", length=0)
