@@ -3,12 +3,24 @@
 The file needs nothing else: CSS is inline, figures are embedded (PNG as
 base64, or SVG inline), and there is no link to any outside resource, so it
 can be mailed, archived or opened offline.  It reads on a phone (viewport,
-fluid layout, wide tables scroll sideways) and prints cleanly.
+fluid layout, tables that stack their cells at phone width) and prints
+cleanly.
+
+It has two parts.  The **brief** (about five printed A4 pages) gives the key
+findings, each with its simulation-noise interval and its spread across the
+assumptions (the range to quote); what drives them (a sensitivity analysis of
+the run's own replications, :mod:`sim.analysis.sensitivity`); the main
+figures; the sources, the evidence coverage and the command that reproduces
+the run.  The **appendix**, a collapsed section printed only when opened,
+holds the other figures, the coalition state by state, every parameter with
+its evidence, the register of cited facts (each listed once, with an anchor
+every citing row links to) and the recorded versions.
 
 Every number it states comes from the stored results' summary, each outcome
 over its own denominator named in words, with the label declared in
 :mod:`sim.model.outcomes`; every parameter is shown with the facts it cites
-or the assumption behind it.
+or the assumption behind it.  :func:`render_comparison_report` does the same
+for a comparison of scenarios, with their paired differences.
 """
 
 from __future__ import annotations
@@ -24,7 +36,7 @@ from typing import Iterable
 
 from . import __version__
 from .figures import labels as L
-from .model.outcomes import BY_NAME
+from .model.outcomes import BY_NAME, KEY_OUTCOMES
 from .results import RunResult
 
 #: Captions of the run figures, by file name.
@@ -38,7 +50,12 @@ CAPTIONS = {
     "timeline": "Month by month: ceasefire, guarantee in force, deployment, violations, activation and "
                 "collapse; Russia's actions each month.",
     "survival": "How long the ceasefire holds, and how long until the first violation (Kaplan–Meier).",
+    "timeline_fan": "Month by month across the assumptions: the ceasefire reached, violated and collapsed so far, "
+                    "as bands over the draws of the uncertain parameters (90% of the draws: the range to quote).",
 }
+
+#: The figures of the brief, in reading order; the other run figures go to the appendix.
+BRIEF_FIGURES = ("outcome_funnel", "timeline_fan", "force_distribution")
 
 #: Outcomes stated among the key findings, in this order: the key declarations with the context
 #: that explains them (whether a guarantee was in force, how soon violations come).
@@ -53,16 +70,19 @@ def esc(text) -> str:
 # --------------------------------------------------------------------------- findings
 
 
-def finding(e) -> str:
-    """One outcome as a sentence: its declared label, its estimate over its denominator in words."""
+def finding(e, extra: str = "") -> str:
+    """One outcome as a sentence: its declared label, its estimate over its denominator in words with
+    its simulation-noise interval, ``extra`` (more about the estimate), and, when the run computed it,
+    the spread across the assumptions, said to be the range to quote."""
     if e.n == 0:
         return f"{e.label}: not measurable in this run — there are no {e.denominator_label}."
-    return f"{e.label}: {L.estimate_phrase(e)}."
+    spread = L.spread_phrase(e)
+    return f"{e.label}: {L.estimate_phrase(e)}{extra}" + (f"; {spread}." if spread else ".")
 
 
 def findings(result: RunResult) -> list[str]:
-    """The key findings as plain sentences: each outcome with its 95% simulation-noise interval and
-    the replications it is a share (or mean, or rate) of."""
+    """The key findings as plain sentences: each outcome with its 95% simulation-noise interval, the
+    replications it is a share (or mean, or rate) of, and its 90% spread across the assumptions."""
     s = result.summary
     sc = result.scenario
     th = sc.thresholds
@@ -74,18 +94,17 @@ def findings(result: RunResult) -> list[str]:
             out.append(f"A ceasefire is assumed from month {sc.ceasefire.assumed_month} in every replication; "
                        "everything below is conditional on it.")
             continue
-        sentence = finding(e)
+        extra = ""
         if name == "ceasefire":
-            sentence = sentence[:-1] + f", within the {horizon} months simulated."
+            extra = f", within the {horizon} months simulated"
         elif name == "force_ge_minimum":
-            sentence = sentence[:-1] + (f"; the minimum effective size is {L.troops(th.minimum_effective_force)} "
-                                        f"troops, the target {L.troops(th.target_force)}.")
+            extra = (f" (the minimum effective size is {L.troops(th.minimum_effective_force)} troops, the target "
+                     f"{L.troops(th.target_force)})")
         elif name == "force_in_ukraine" and e.n:
             q = e.quantiles
-            sentence = sentence[:-1] + (
-                f"; median {L.troops(q['q50'])}, half of these replications between {L.troops(q['q25'])} and "
-                f"{L.troops(q['q75'])}, 90% between {L.troops(q['q05'])} and {L.troops(q['q95'])}.")
-        out.append(sentence)
+            extra = (f"; median {L.troops(q['q50'])}, half of these replications between {L.troops(q['q25'])} "
+                     f"and {L.troops(q['q75'])}, 90% between {L.troops(q['q05'])} and {L.troops(q['q95'])}")
+        out.append(finding(e, extra))
     held = s.survival.get("collapsed")
     if held is not None and held.n:
         end = held.months[-1]
@@ -115,6 +134,31 @@ def findings(result: RunResult) -> list[str]:
     return out
 
 
+def spread_design(result: RunResult) -> dict | None:
+    """The run's two-level design behind the assumption spread (``points``, ``inner``), or None."""
+    if result.spread is None or not len(result.spread):
+        return None
+    return {"points": len(result.spread), "inner": result.spread_inner}
+
+
+def intervals_note(result: RunResult) -> str:
+    """What the two ranges of every finding are, in plain words, and which to quote."""
+    spread = any(L.has_spread(e) for e in result.summary.outcomes.values())
+    noise = (f"Each number is over the replications named after it (its denominator). The {L.NOISE_INTERVAL} "
+             "says how far the estimate could still move if the same scenario were run with more replications "
+             "(Wilson for shares, a ratio estimator for rates, the normal approximation for means); it says "
+             "nothing about doubts over the scenario's assumptions.")
+    if not spread:
+        return noise + (" The spread across those assumptions was not computed for this run (run it with "
+                        "--spread-points K), so the numbers below understate the real uncertainty.")
+    design = spread_design(result)
+    how = (f" ({design['points']} draws of the uncertain parameters, {design['inner']:,} replications each, "
+           "each draw's own noise removed)") if design and design.get("inner") else ""
+    return noise + (f" The {L.ASSUMPTION_SPREAD} is the range of answers the scenario's own doubts allow: the "
+                    f"5th to 95th percentile across draws of its uncertain parameters{how}. It is the range to "
+                    "quote.")
+
+
 def _join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -124,19 +168,28 @@ def _join(items: list[str]) -> str:
 # --------------------------------------------------------------------------- figures
 
 
-def _render_run_figures(result: RunResult) -> dict[str, str]:
-    """The run figures as data: URIs of PNGs, drawn in memory."""
-    from .figures import run as figs
+def _png_uri(fig) -> str:
+    """A figure as a data: URI of a PNG, drawn in memory."""
     from .figures.style import house_style
 
-    out = {}
-    for name in CAPTIONS:
-        fig = getattr(figs, name)(result)
-        buf = io.BytesIO()
-        with house_style():
-            fig.savefig(buf, format="png", dpi=150, facecolor="white")
-        out[name] = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-    return out
+    buf = io.BytesIO()
+    with house_style():
+        fig.savefig(buf, format="png", dpi=150, facecolor="white")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _render_run_figures(result: RunResult) -> dict[str, str]:
+    """The run figures as data: URIs of PNGs, drawn in memory (the fan chart when the run has its
+    two-level design)."""
+    from .figures.run import figures_for
+
+    return {name: _png_uri(draw(result)) for name, draw in figures_for(result).items()}
+
+
+def _img_figure(uri: str, caption: str, cls: str = "") -> str:
+    klass = f' class="{cls}"' if cls else ""
+    return (f'<figure{klass}><div class="figscroll"><img src="{uri}" alt="{esc(caption)}"></div>'
+            f"<figcaption>{esc(caption)}</figcaption></figure>")
 
 
 _SVG_STRIP = (
@@ -169,28 +222,203 @@ def _figure_html(name: str, path: Path) -> str:
     return f"<figure>{body}<figcaption>{esc(caption)}</figcaption></figure>"
 
 
-def _figures_section(result: RunResult, figures: dict[str, Path] | None) -> str:
+def _figure_items(result: RunResult, figures: dict[str, Path] | None) -> dict[str, str]:
+    """Each figure's ``<figure>`` markup by name: the given files, or the run figures drawn now."""
     if figures is None:
-        items = [
-            f'<figure><div class="figscroll"><img src="{uri}" alt="{esc(CAPTIONS[name])}"></div>'
-            f'<figcaption>{esc(CAPTIONS[name])}'
-            "</figcaption></figure>"
-            for name, uri in _render_run_figures(result).items()
-        ]
-    else:
-        items = [_figure_html(name, path) for name, path in figures.items()]
-    if not items:
+        return {name: _img_figure(uri, CAPTIONS.get(name, name.replace("_", " ")))
+                for name, uri in _render_run_figures(result).items()}
+    return {name: _figure_html(name, path) for name, path in figures.items()}
+
+
+def _figures_section(items: dict[str, str]) -> str:
+    """The brief's figures (:data:`BRIEF_FIGURES`, those present)."""
+    shown = [items[name] for name in BRIEF_FIGURES if name in items]
+    if not shown:
         return ""
-    return '<section id="figures"><h2>Figures</h2>' + "".join(items) + "</section>"
+    return ('<section id="figures"><h2>Figures</h2><p class="muted small">More figures (troops by state, the '
+            'month-by-month timeline, survival curves) are in the <a href="#appendix">appendix</a>.</p>'
+            + "".join(shown) + "</section>")
+
+
+# --------------------------------------------------------------------------- what drives these numbers
+
+#: Drivers named per key outcome in the brief.
+TOP_DRIVERS = 3
+
+
+def driver_analysis(result: RunResult):
+    """The sensitivity of the key outcomes to the run's uncertain inputs, from its stored
+    replications (:func:`sim.analysis.sensitivity.given_data`, with the two-level design's noise
+    when the run has one); returns ``(Sensitivity, "")`` or ``(None, why not)``."""
+    inputs = result.inputs
+    if inputs is None or inputs.drop(columns=["replication"], errors="ignore").empty:
+        return None, ("this run stored no uncertain inputs (inputs.parquet), so nothing can be attributed to them"
+                      if inputs is None else "the scenario declares no uncertain parameter: every input is fixed")
+    if len(inputs) != len(result.runs):
+        return None, "the stored inputs do not match the stored replications row for row"
+    try:
+        from .analysis import MissingExtra
+        from .analysis.sensitivity import given_data
+    except ImportError as exc:  # pragma: no cover - the analysis room ships with the package
+        return None, str(exc)
+    names = {st.id: st.name for st in result.scenario.states}
+    try:
+        sens = given_data(inputs, result.runs, design_runs=result.spread_runs, state_names=names,
+                          seed=result.seed % (2 ** 31))
+    except MissingExtra as exc:
+        return None, str(exc)
+    except ValueError as exc:
+        return None, str(exc)
+    sens.about.update(scenario=result.scenario.id, seed=result.seed)
+    return sens, ""
+
+
+def _share(x: float) -> str:
+    if L.is_missing(x) or x != x:
+        return "n/a"
+    return f"{100 * x:.0f}%" if abs(x) >= 0.095 else f"{100 * x:.1f}%"
+
+
+def _scaled(v) -> bool:
+    """Whether an outcome's shares are quoted of the variance the assumptions cause (the noise was
+    measured by the two-level design and the assumptions' part is told from zero)."""
+    return bool(v.get("assumptions_detected")) and v.get("noise_share") == v.get("noise_share")
+
+
+def drivers(sens, name: str, top: int = TOP_DRIVERS) -> list[dict]:
+    """The inputs that explain a share of an outcome's variance distinguishable from zero, largest
+    first: ``input``, ``input_label``, ``description``, ``share``, ``low``, ``high`` and ``of`` (what
+    the share is of, in words)."""
+    from .analysis.sensitivity import primary_index
+
+    v = sens.variance.set_index("outcome").loc[name]
+    rows = sens.for_outcome(name, primary_index(sens.method))
+    rows = rows[rows["low"] > 0].head(top)
+    scaled = _scaled(v) and "of_assumptions" in rows and rows["of_assumptions"].notna().all()
+    out = []
+    for _, r in rows.iterrows():
+        key = "of_assumptions" if scaled else "estimate"
+        out.append({
+            "input": r["input"], "input_label": r["input_label"], "description": r.get("description", ""),
+            "share": float(r[key]), "low": float(r[f"{key}_low" if scaled else "low"]),
+            "high": float(r[f"{key}_high" if scaled else "high"]),
+            "of": "of the variance the assumptions cause" if scaled else "of its variance across replications",
+        })
+    return out
+
+
+def _variance_words(v) -> str:
+    """What an outcome's variance splits into, in words."""
+    noise = v.get("noise_share")
+    if noise == noise and noise is not None:
+        head = (f"the replications' own chance is {_share(noise)} [{_share(v['noise_low'])}–"
+                f"{_share(v['noise_high'])}] of its variance")
+        if _scaled(v):
+            return head + f"; the assumptions cause the other {_share(1 - noise)}"
+        return head + "; the assumptions' part cannot be told from zero"
+    return (f"single inputs explain {_share(v['first_order_sum'])} of its variance; noise and interactions "
+            "are not told apart (no two-level design)")
+
+
+def _input_cell(d: dict) -> str:
+    desc = str(d.get("description") or "").strip()
+    extra = ""
+    if desc and desc.rstrip(".").lower() not in d["input_label"].lower():
+        extra = f'<br><span class="muted small">{esc(desc)}</span>'
+    return f'<strong>{esc(d["input_label"])}</strong> <code class="small">{esc(d["input"])}</code>{extra}'
+
+
+def _drivers_table(sens) -> str:
+    """The top drivers of each outcome that has some, as a table (a heading row per outcome saying
+    what its variance splits into); the outcomes with none, or not analysed, in one sentence after it."""
+    rows, quiet = [], []
+    for _, v in sens.variance.iterrows():
+        note = v.get("note")
+        if isinstance(note, str) and note:
+            quiet.append(f"{esc(v['outcome_label'])} (not analysed: {esc(note.split(':')[0])})")
+            continue
+        found = drivers(sens, v["outcome"])
+        if not found:
+            noise = v.get("noise_share")
+            quiet.append(esc(v["outcome_label"]) + (f" (own chance {_share(noise)} of its variance)"
+                                                     if noise == noise and noise is not None else ""))
+            continue
+        rows.append(f'<tr class="group"><th colspan="2" scope="rowgroup">{esc(v["outcome_label"])} '
+                    f'<span class="muted small">over the {int(v["n"]):,} {esc(v["denominator"])}: '
+                    f'{esc(_variance_words(v))}; shares below are {esc(found[0]["of"])}</span></th></tr>')
+        for d in found:
+            rows.append(f'<tr><td data-label="Input">{_input_cell(d)}</td>'
+                        f'<td class="num" data-label="Share explained"><strong>{_share(d["share"])}</strong> '
+                        f'[{_share(d["low"])}–{_share(d["high"])}]</td></tr>')
+    out = ""
+    if rows:
+        head = ('<thead><tr><th scope="col">Input (its path in the scenario)</th>'
+                '<th scope="col" class="num">Share of the variance it explains alone [95% bootstrap interval]'
+                "</th></tr></thead>")
+        out += ('<div class="scroll"><table class="drivers stack">' + head + "<tbody>" + "".join(rows)
+                + "</tbody></table></div>")
+    if quiet:
+        out += ("<p>No single input explains a share distinguishable from zero of: " + "; ".join(quiet)
+                + ".</p>")
+    return out
+
+
+def tornado_outcome(sens) -> str | None:
+    """The outcome whose tornado the brief shows: of those with a driver told from zero, the one whose
+    variance the assumptions cause most (or, without a measured noise, the one single inputs explain most)."""
+    best, score = None, -1.0
+    for _, v in sens.variance.iterrows():
+        if isinstance(v.get("note"), str) and v["note"] or not drivers(sens, v["outcome"], 1):
+            continue
+        noise = v.get("noise_share")
+        value = (1 - noise) if _scaled(v) else float(v["first_order_sum"])
+        if value == value and value > score:
+            best, score = v["outcome"], value
+    return best
+
+
+def _drivers_section(result: RunResult, sens, why_not: str, differences_html: str = "") -> str:
+    parts = ['<section id="drivers"><h2>What drives these numbers</h2>']
+    if sens is None:
+        parts.append(f'<p class="warn">No analysis of what drives the outcomes: {esc(why_not)}.</p>')
+    else:
+        from .figures.sensitivity import tornado
+
+        design = spread_design(result)
+        parts.append(
+            f"<p>Which uncertain assumptions move each key outcome, from the run's own {result.replications:,} "
+            "replications: the share of the outcome's variance each input explains on its own (a first-order "
+            "index, SALib's RBD-FAST on given data, with a 95% bootstrap interval)"
+            + ("; the replications' own chance was measured apart by the two-level design. " if design else ". ")
+            + f"Named: at most {TOP_DRIVERS} inputs per outcome whose bootstrap interval excludes zero; "
+            "<code>python -m sim sensitivity</code> gives them all.</p>")
+        parts.append(_drivers_table(sens))
+        name = tornado_outcome(sens)
+        if name is not None:
+            label = BY_NAME[name].label if name in BY_NAME else name
+            caption = (f"What drives “{label}”: the inputs that explain most of its variance, each with its 95% "
+                       "bootstrap interval (pale: the interval includes zero).")
+            parts.append(_img_figure(_png_uri(tornado(sens, name, top=8)), caption, "tornado"))
+    parts.append(differences_html)
+    parts.append("</section>")
+    return "".join(parts)
 
 
 # --------------------------------------------------------------------------- evidence
 
 
-def _fact_html(fid: str, evidence: dict) -> str:
+def fact_anchor(fid: str) -> str:
+    """The HTML id of a fact's entry in the appendix's register (``fact-<id>``)."""
+    return "fact-" + re.sub(r"[^A-Za-z0-9_.-]", "-", str(fid))
+
+
+def _fact_item(fid: str, evidence: dict) -> str:
+    """A fact's one entry in the register: id (the anchor), claim, any numbers, its source."""
+    anchor = f'id="{esc(fact_anchor(fid))}"'
     fact = evidence.get("facts", {}).get(fid)
     if fact is None:
-        return f'<li><span class="fid">{esc(fid)}</span> <span class="muted">(not in the register)</span></li>'
+        return (f'<li {anchor}><span class="fid">{esc(fid)}</span> '
+                '<span class="muted">(not in the register)</span></li>')
     src = evidence.get("sources", {}).get(fact.get("source"), {})
     when = L.date_words(src.get("date")) + (" (approximate)" if src.get("date_approximate") else "")
     quantity = fact.get("quantity")
@@ -202,15 +430,41 @@ def _fact_html(fid: str, evidence: dict) -> str:
             qtext = f"{quantity.get('low', 0):,g}–{quantity.get('high', 0):,g} {quantity.get('unit', '')}"
         qtext = f' <span class="qty">[{esc(qtext.strip())}]</span>'
     source = ", ".join(x for x in (src.get("outlet", fact.get("source")), when) if x)
-    return (f'<li><span class="fid">{esc(fid)}</span>: {esc(fact.get("claim"))}{qtext} '
+    return (f'<li {anchor}><span class="fid">{esc(fid)}</span>: {esc(fact.get("claim"))}{qtext} '
             f'<span class="src">— {esc(source)}</span></li>')
 
 
+def _cited_facts(result: RunResult) -> list[str]:
+    """Every fact id the scenario's parameters and states cite, each once, in id order."""
+    ev = result.evidence or {}
+    ids = {f for r in ev.get("parameters", []) for f in r.get("facts", [])}
+    ids |= {f for st in ev.get("states", []) for f in st.get("facts", [])}
+    return sorted(ids)
+
+
+def _facts_section(result: RunResult) -> str:
+    """The register of cited facts: each listed once with its claim and source; rows link here."""
+    if result.evidence is None:
+        return ""
+    ids = _cited_facts(result)
+    items = "".join(_fact_item(f, result.evidence) for f in ids)
+    return ('<section id="facts"><h3>Facts cited</h3>'
+            f"<p>The {len(ids)} facts from the register that this scenario cites, each once, in our own words "
+            "with its source; every row above that cites one links here.</p>"
+            f'<ul class="facts register">{items}</ul></section>')
+
+
+def _fact_links(facts: Iterable[str]) -> str:
+    return ", ".join(f'<a class="fid" href="#{esc(fact_anchor(f))}">{esc(f)}</a>' for f in facts)
+
+
 def _evidence_cell(facts: Iterable[str], assumption: str | None, evidence: dict) -> str:
+    """The evidence behind a number: links to the facts it cites (listed once in the register) and
+    the reasoning or assumption."""
     parts = []
     facts = list(facts)
     if facts:
-        parts.append('<ul class="facts">' + "".join(_fact_html(f, evidence) for f in facts) + "</ul>")
+        parts.append(f'<p class="cites">Facts: {_fact_links(facts)}</p>')
     if assumption:
         # With facts it is the step from the facts to the number; alone it is the whole basis.
         tag = "Reasoning" if facts else "Assumption"
@@ -245,9 +499,9 @@ def _parameter_rows(rows: list[dict], evidence: dict, state_names: dict[str, str
         for k in range(i, j):
             r = rows[k]
             cls = ' class="explicit"' if explicit else ""
-            ev = f'<td rowspan="{j - i}" class="ev">{cell}</td>' if k == i else ""
-            out.append(f"<tr{cls}><td><code class=\"name\">{esc(r['parameter'])}</code></td>"
-                       f"<td><code>{esc(r['value'])}</code></td>{ev}</tr>")
+            ev = f'<td rowspan="{j - i}" class="ev" data-label="Evidence">{cell}</td>' if k == i else ""
+            out.append(f"<tr{cls}><td data-label=\"Parameter\"><code class=\"name\">{esc(r['parameter'])}</code></td>"
+                       f"<td data-label=\"Value\"><code>{esc(r['value'])}</code></td>{ev}</tr>")
         i = j
     return "".join(out)
 
@@ -275,16 +529,16 @@ def _assumptions_section(result: RunResult) -> str:
         note = ""
     explicit = [r for r in rows if r.get("explicit")]
     defaults = [r for r in rows if not r.get("explicit")]
-    parts = ['<section id="assumptions"><h2>Assumptions and their evidence</h2>', note,
+    parts = ['<section id="assumptions"><h3>Assumptions and their evidence</h3>', note,
              f"<p>The {len(explicit)} parameters set in the scenario file (marked with a blue edge), each with the "
-             "facts it cites from the fact register or the reason for its assumption. A value may be a "
-             "distribution: it is then drawn anew in every replication.</p>"]
+             "facts it cites (linked to the list of facts below) or the reason for its assumption. A value may be "
+             "a distribution: it is then drawn anew in every replication.</p>"]
     if explicit:
-        parts.append('<div class="scroll"><table class="params">' + head + "<tbody>"
+        parts.append('<div class="scroll"><table class="params stack">' + head + "<tbody>"
                      + _parameter_rows(explicit, ev, state_names, True) + "</tbody></table></div>")
     if defaults:
         parts.append(f"<details><summary>{len(defaults)} parameters left at their documented defaults</summary>"
-                     '<div class="scroll"><table class="params">' + head + "<tbody>"
+                     '<div class="scroll"><table class="params stack">' + head + "<tbody>"
                      + _parameter_rows(defaults, ev, state_names, False) + "</tbody></table></div></details>")
     parts.append("</section>")
     return "".join(parts)
@@ -316,22 +570,24 @@ def _states_section(result: RunResult) -> str:
             cell = _evidence_cell(e.get("facts", []), e.get("assumption"), ev)
         rows.append(
             f"<tr><th scope=\"row\">{esc(st.name)} <span class=\"muted\">({esc(st.id)})</span></th>"
-            f'<td class="num">{interval}</td><td class="num">{esc(L.pct(r.get("p_deploys")))}</td>'
-            f'<td class="num">{esc(L.pct(r.get("p_ratified")))}</td>'
-            f'<td class="num">{esc(L.pct(r.get("p_withdrew")))}</td>'
-            f'<td class="num">{esc(L.pct(r.get("p_military_response")))}</td>'
-            f"<td>{esc(where)}</td><td>{esc(cond)}</td><td>{vote}</td><td class=\"ev\">{cell}</td></tr>"
+            f'<td class="num" data-label="Expected troops (95% simulation-noise interval)">{interval}</td>'
+            f'<td class="num" data-label="Deploys">{esc(L.pct(r.get("p_deploys")))}</td>'
+            f'<td class="num" data-label="Ratifies">{esc(L.pct(r.get("p_ratified")))}</td>'
+            f'<td class="num" data-label="Withdraws">{esc(L.pct(r.get("p_withdrew")))}</td>'
+            f'<td class="num" data-label="Responds militarily">{esc(L.pct(r.get("p_military_response")))}</td>'
+            f'<td data-label="Troops go">{esc(where)}</td><td data-label="Needs US backstop">{esc(cond)}</td>'
+            f'<td data-label="Vote">{vote}</td><td class="ev" data-label="Evidence">{cell}</td></tr>'
         )
     head = ("<thead><tr><th scope=\"col\">State</th><th scope=\"col\">Expected troops (95% simulation-noise "
             "interval)</th><th scope=\"col\">Deploys</th><th scope=\"col\">Ratifies the treaty</th>"
             "<th scope=\"col\">Withdraws its mandate</th><th scope=\"col\">Responds militarily</th>"
             "<th scope=\"col\">Troops go</th><th scope=\"col\">Needs US backstop</th><th scope=\"col\">Vote</th>"
             "<th scope=\"col\">Evidence for its stance</th></tr></thead>")
-    return ('<section id="states"><h2>The coalition, state by state</h2>'
+    return ('<section id="states"><h3>The coalition, state by state</h3>'
             "<p>Largest expected contribution first. Expected troops are means over all replications; "
             "the shares (deploys, ratifies, withdraws, responds militarily to an attributed action) are "
-            "of all replications.</p>"
-            '<div class="scroll"><table class="states">' + head + "<tbody>" + "".join(rows)
+            "of all replications. The evidence for each state's stance links to the list of facts below.</p>"
+            '<div class="scroll"><table class="states stack">' + head + "<tbody>" + "".join(rows)
             + "</tbody></table></div></section>")
 
 
@@ -349,7 +605,7 @@ def _coverage_section(result: RunResult) -> str:
         f"defaults. {cov['facts_used']} distinct facts are cited.</p>"
         f'<div class="bar" role="img" aria-label="{esc(L.pct(share))} of set parameters cite facts">'
         f'<span style="width:{100 * share:.1f}%"></span></div>'
-        '<p class="muted small">Dark: parameters citing facts; light: parameters resting on an assumption.</p>'
+        '<p class="muted small noprint">Dark: parameters citing facts; light: parameters resting on an assumption.</p>'
         "</section>"
     )
 
@@ -373,7 +629,8 @@ def _sources_section(result: RunResult) -> str:
         named = "" if sid in sc.sources else ' <span class="muted">(cited through a fact)</span>'
         items.append(
             f"<li><strong>{esc(src.get('outlet'))}</strong>, “{esc(src.get('title'))}”, {esc(when)}{named}"
-            f"<br><span class=\"muted\">{esc(src.get('moment'))}</span> <code class=\"small\">{esc(sid)}</code></li>"
+            f"<span class=\"noprint\"> — <span class=\"muted\">{esc(src.get('moment'))}</span></span> "
+            f"<code class=\"small\">{esc(sid)}</code></li>"
         )
     return '<section id="sources"><h2>Sources</h2><ul class="sources">' + "".join(items) + "</ul></section>"
 
@@ -392,15 +649,42 @@ def _scenario_file(result: RunResult) -> str:
         return file
 
 
-def _reproduce_section(result: RunResult, manifest: dict | None) -> str:
+def reproduce_command(result: RunResult) -> str:
+    """The command that runs this result again (the same seed, replications, design and overrides)."""
+    command = (f"python -m sim run {shlex.quote(_scenario_file(result))} "
+               f"--replications {result.replications} --seed {result.seed}")
+    design = spread_design(result)
+    if design:
+        command += f" --spread-points {design['points']}"
+    else:
+        command += " --spread-points 0"
+    for o in result.meta.get("overrides") or []:
+        command += f" --set {shlex.quote(o['set'])}"
+    return command
+
+
+def _reproduce_section(result: RunResult) -> str:
+    """The brief's part: the command, and why the seed and block size pin the numbers."""
+    sc = result.scenario
+    block_note = (
+        f"Replications are drawn in blocks of {result.block_size}; block k uses child k of the seed, so "
+        "the same seed and block size give bit-identical results on any number of workers or machines."
+    )
+    if result.block_size != sc.run.block_size:
+        block_note += (f" This run's block size differs from the scenario's run.block_size "
+                       f"({sc.run.block_size}): set run.block_size: {result.block_size} to reproduce it.")
+    return ('<section id="reproduce"><h2>How to reproduce</h2>'
+            f"<pre><code>{esc(reproduce_command(result))}</code></pre><p>{esc(block_note)} The scenario file's "
+            'hash, the git commit and the recorded versions are in the <a href="#provenance">appendix</a>.</p>'
+            "</section>")
+
+
+def _provenance_section(result: RunResult, manifest: dict | None) -> str:
+    """The appendix's part: seed, sizes, file hash, commit, timing and the recorded versions."""
     from .results.storage import versions as current_versions
 
     manifest = manifest or {}
     sc = result.scenario
-    command = (f"python -m sim run {shlex.quote(_scenario_file(result))} "
-               f"--replications {result.replications} --seed {result.seed}")
-    for o in result.meta.get("overrides") or []:
-        command += f" --set {shlex.quote(o['set'])}"
     recorded = manifest.get("versions") or result.meta.get("versions")
     if recorded:
         vnote = "Versions recorded with the run:"
@@ -423,16 +707,8 @@ def _reproduce_section(result: RunResult, manifest: dict | None) -> str:
     ]
     frows = "".join(f"<tr><th scope=\"row\">{esc(k)}</th><td><code>{esc(v)}</code></td></tr>"
                     for k, v in facts if v not in (None, ""))
-    block_note = (
-        f"Replications are drawn in blocks of {result.block_size}; block k uses child k of the seed, so "
-        "the same seed and block size give bit-identical results on any number of workers or machines."
-    )
-    if result.block_size != sc.run.block_size:
-        block_note += (f" This run's block size differs from the scenario's run.block_size "
-                       f"({sc.run.block_size}): set run.block_size: {result.block_size} to reproduce it.")
     return (
-        '<section id="reproduce"><h2>How to reproduce</h2>'
-        f"<pre><code>{esc(command)}</code></pre><p>{esc(block_note)}</p>"
+        '<section id="provenance"><h3>Provenance and versions</h3>'
         f'<div class="scroll"><table class="kv"><tbody>{frows}</tbody></table></div>'
         f"<p>{esc(vnote)}</p>"
         f'<div class="scroll"><table class="kv"><tbody>{vrows}</tbody></table></div></section>'
@@ -448,7 +724,9 @@ html{-webkit-text-size-adjust:100%}
 body{margin:0;color:var(--ink);background:#fff;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Arial,sans-serif}
 main{max-width:62rem;margin:0 auto;padding:1rem 1rem 3rem}
 h1{font-size:1.7rem;line-height:1.25;margin:.6rem 0 .3rem}
-h2{font-size:1.25rem;margin:2.2rem 0 .6rem;padding-bottom:.2rem;border-bottom:2px solid var(--accent)}
+h2,.h2{font-size:1.25rem;margin:2.2rem 0 .6rem;padding-bottom:.2rem;border-bottom:2px solid var(--accent)}
+h3{font-size:1.08rem;margin:1.8rem 0 .5rem}
+a{color:var(--accent)}
 p,li{max-width:48rem}
 .meta{color:var(--muted);margin:.2rem 0 1rem}
 .muted{color:var(--muted)}
@@ -474,6 +752,14 @@ code.name{overflow-wrap:normal;white-space:nowrap}
 pre{background:var(--soft);padding:.7rem;overflow-x:auto;border-radius:4px}
 ul.facts{margin:0;padding-left:1.1rem}
 ul.facts li{margin:.15rem 0}
+ul.register li{margin:.35rem 0;scroll-margin-top:1rem}
+ul.register li:target{background:#fff3c4}
+.cites{margin:.1rem 0}
+table.drivers th.num{text-align:right;max-width:14rem}
+table.drivers tr.group th{color:var(--ink)}
+details.appendix{margin:2.4rem 0 0}
+details.appendix>summary{list-style-position:outside}
+details.appendix>summary .h2{display:inline;border:0;margin:0}
 .fid{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.8em;color:var(--muted)}
 .src{color:var(--muted);font-style:italic}
 .qty{white-space:nowrap}
@@ -482,13 +768,25 @@ ul.facts li{margin:.15rem 0}
 .warn{border-left:4px solid var(--warn);padding:.4rem .8rem;background:#fdf1ea}
 .bar{height:.9rem;background:#cfe3f1;border-radius:3px;max-width:30rem;overflow:hidden}
 .bar span{display:block;height:100%;background:var(--accent)}
-ul.sources li{margin:.5rem 0}
+ul.sources li{margin:.35rem 0;font-size:.92rem}
 details{margin:.8rem 0}
 summary{cursor:pointer;font-weight:600}
 table.kv{width:auto}
 footer{color:var(--muted);font-size:.85rem;margin-top:3rem;border-top:1px solid var(--line);padding-top:.6rem}
 @media (max-width:40rem){body{font-size:15px}h1{font-size:1.35rem}main{padding:.6rem .7rem 2rem}.findings{padding-left:1.6rem}
-  .figscroll img,.figscroll svg{min-width:40rem}figcaption::after{content:" (Scroll sideways to see the whole figure.)"}}
+  .figscroll img,.figscroll svg{min-width:40rem}figcaption::after{content:" (Scroll sideways to see the whole figure.)"}
+  /* Tables stack at phone width: one block per row, each cell with its column's name. */
+  table.stack{min-width:0}
+  table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+  table.stack,table.stack tbody,table.stack tr,table.stack td,table.stack th{display:block;width:auto}
+  table.stack tr{border-bottom:1px solid var(--line);padding:.35rem 0}
+  table.stack td,table.stack th{border:0;padding:.12rem 0;min-width:0}
+  table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:var(--muted)}
+  table.stack td.num{text-align:left;white-space:normal}
+  table.stack tr.explicit td:first-child{border-left:0}
+  table.stack tr.explicit{border-left:4px solid var(--accent);padding-left:.4rem}
+  code.name{white-space:normal;overflow-wrap:anywhere}
+  td.ev{min-width:0}}
 @media print{
   body{font-size:10pt}
   main{max-width:none;padding:0}
@@ -499,15 +797,52 @@ footer{color:var(--muted);font-size:.85rem;margin-top:3rem;border-top:1px solid 
   table.params,table.states{min-width:0}
   .findings{background:none}
   thead{display:table-header-group}
+  @page{size:A4;margin:14mm 13mm}
+  figure{margin:.8rem 0}
+  figure img{max-height:7.4cm;width:auto;margin:0 auto}
+  .noprint{display:none}
+  figure.tornado img{max-height:6.6cm}
+  .findings li{margin:.2rem 0}
+  figcaption{margin-top:.1rem}
+  h2{margin:1.2rem 0 .4rem}
+  /* A closed appendix is not printed: printing gives the brief; open the appendix to print it too. */
+  details.appendix:not([open]){display:none}
+  a{color:inherit;text-decoration:none}
 }
 """
 
-_PRINT_OPENS_DETAILS = ("<script>addEventListener('beforeprint',function(){"
-                        "document.querySelectorAll('details').forEach(function(d){d.open=true})})</script>")
+#: A link into the collapsed appendix opens it (and any section around its target) first; printing
+#: opens the sections nested in an open appendix, and leaves a closed appendix closed (the brief).
+_SCRIPT = ("<script>function openTo(id){var t=id&&document.getElementById(decodeURIComponent(id));"
+           "for(;t;t=t.parentElement){if(t.tagName==='DETAILS')t.open=true}}"
+           "document.addEventListener('click',function(e){var a=e.target.closest&&e.target.closest('a[href^=\"#\"]');"
+           "if(a)openTo(a.getAttribute('href').slice(1))});"
+           "addEventListener('hashchange',function(){openTo(location.hash.slice(1))});openTo(location.hash.slice(1));"
+           "addEventListener('beforeprint',function(){document.querySelectorAll('details[open] details')"
+           ".forEach(function(d){d.open=true})})</script>")
+
+
+_NO_ANALYSIS = object()
+
+
+def _page(title: str, body: list[str]) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)} — sim report</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+        + "\n".join(b for b in body if b)
+        + f"\n</main>\n{_SCRIPT}\n</body>\n</html>\n"
+    )
+
+
+def _appendix(summary: str, parts: list[str]) -> str:
+    return ('<details id="appendix" class="appendix"><summary><span class="h2">Appendix</span> '
+            f'<span class="muted small">{esc(summary)} (click to open; open it before printing to print '
+            "it too)</span></summary>" + "".join(p for p in parts if p) + "</details>")
 
 
 def render_report(result: RunResult, figures: dict[str, Path] | None = None, *,
-                  manifest: dict | None = None) -> str:
+                  manifest: dict | None = None, sensitivity=_NO_ANALYSIS) -> str:
     """The report as an HTML string (see :func:`write_report`)."""
     manifest = manifest or result.meta.get("manifest")
     sc = result.scenario
@@ -517,7 +852,13 @@ def render_report(result: RunResult, figures: dict[str, Path] | None = None, *,
         f"scenario {sc.id}", f"as of {as_of}" if as_of else "", f"{result.replications:,} replications",
         f"seed {result.seed}", f"horizon {sc.run.horizon_months} months") if x)
     items = "".join(f"<li>{esc(s)}</li>" for s in findings(result))
+    if sensitivity is _NO_ANALYSIS:
+        sens, why_not = driver_analysis(result)
+    else:
+        sens, why_not = sensitivity, "not computed for this report"
+    figs = _figure_items(result, figures)
     written = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    more = "".join(html for name, html in figs.items() if name not in BRIEF_FIGURES)
     body = [
         "<header>",
         f"<h1>{esc(title)}</h1>",
@@ -525,45 +866,45 @@ def render_report(result: RunResult, figures: dict[str, Path] | None = None, *,
         f'<p class="lede">{esc(sc.description)}</p>' if sc.description else "",
         "</header>",
         '<section id="findings"><h2>Key findings</h2>'
-        "<p class=\"muted small\">Each number is over the replications named after it (its denominator). "
-        "Intervals are 95% simulation-noise intervals: they cover the randomness of running a finite number "
-        "of replications (Wilson for shares, a ratio estimator for rates, the normal approximation for means), "
-        "not doubts about the assumptions below; the spread across those assumptions is not computed "
-        "here.</p>"
+        f'<p class="muted small">{esc(intervals_note(result))}</p>'
         f'<ul class="findings">{items}</ul></section>',
-        _figures_section(result, figures),
+        _figures_section(figs),
+        _drivers_section(result, sens, why_not),
         _sources_section(result),
-        _assumptions_section(result),
-        _states_section(result),
         _coverage_section(result),
-        _reproduce_section(result, manifest),
+        _reproduce_section(result),
+        _appendix("more figures, the coalition state by state, every parameter with its evidence, the facts "
+                  "cited, provenance and versions", [
+                      f'<section id="more-figures"><h3>More figures</h3>{more}</section>' if more else "",
+                      _states_section(result),
+                      _assumptions_section(result),
+                      _facts_section(result),
+                      _provenance_section(result, manifest),
+                  ]),
         f"<footer>Written by sim {esc(__version__)} on {esc(written)} from the stored results of scenario "
         f"{esc(sc.id)}.</footer>",
     ]
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(title)} — sim report</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
-        + "\n".join(b for b in body if b)
-        + f"\n</main>\n{_PRINT_OPENS_DETAILS}\n</body>\n</html>\n"
-    )
+    return _page(title, body)
 
 
 def write_report(result: RunResult, path: str | Path, figures: dict[str, Path] | None = None, *,
-                 manifest: dict | None = None) -> Path:
+                 manifest: dict | None = None, sensitivity=_NO_ANALYSIS) -> Path:
     """Write one self-contained HTML report of a run to ``path``; return the file's path.
 
     ``figures`` maps names to PNG or SVG files to embed (e.g. from
     :func:`sim.figures.save_run_figures`); when None the run figures are
     drawn in memory.  ``manifest`` (the results folder's ``manifest.json``)
-    supplies recorded versions, the git commit and the run's date.  If
-    ``path`` is a directory the report is written to ``report.html`` in it.
+    supplies recorded versions, the git commit and the run's date.
+    ``sensitivity``: a :class:`sim.analysis.sensitivity.Sensitivity` of this
+    run for "What drives these numbers" (None: leave the analysis out); by
+    default it is computed from the run's stored inputs.  If ``path`` is a
+    directory the report is written to ``report.html`` in it.
     """
     path = Path(path)
     if path.is_dir():
         path = path / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = render_report(result, figures, manifest=manifest)
+    text = render_report(result, figures, manifest=manifest, sensitivity=sensitivity)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

@@ -2,7 +2,9 @@
 
 The numbers are checked by parsing the report's sentences and comparing them
 with the summary (within the printed rounding), not by re-using the report's
-own formatting code.
+own formatting code.  Where chromium is installed, the brief is printed to PDF
+(at most six A4 pages) and laid out at phone width (nothing wider than the
+screen but figures and code).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import matplotlib
 
@@ -24,21 +27,24 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import sim  # noqa: E402
+from sim.figures import labels as L  # noqa: E402
 from sim.figures import save_run_figures  # noqa: E402
-from sim.figures.run import RUN_FIGURES  # noqa: E402
-from sim.report import FINDINGS, write_report  # noqa: E402
+from sim.figures.run import figures_for  # noqa: E402
+from sim.report import FINDINGS, fact_anchor, write_report  # noqa: E402
 
 from .conftest import SCENARIOS  # noqa: E402
 
-REPS = 500
+REPS = 2000
 SEED = 7
+#: The two-level design behind the assumption spread: draws of the uncertain parameters × replications.
+SPREAD = {"spread_points": 10, "spread_inner": 60}
 NUM = r"(\d+(?:\.\d+)?)"
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""", re.I)
 
 
 @pytest.fixture(scope="module")
 def paris():
-    return sim.run(sim.load_scenario(SCENARIOS / "paris.yaml"), replications=REPS, seed=SEED)
+    return sim.run(sim.load_scenario(SCENARIOS / "paris.yaml"), replications=REPS, seed=SEED, **SPREAD)
 
 
 @pytest.fixture(scope="module")
@@ -86,10 +92,12 @@ def test_no_external_resources(report):
     assert "@media print" in page
 
 
-def test_figures_are_embedded_pngs(report):
+def test_figures_are_embedded_pngs(paris, report):
     _, page = report
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
-    assert len(images) == len(RUN_FIGURES)
+    # The run figures with the fan chart (the run has its design), and the tornado of what drives them.
+    assert "timeline_fan" in figures_for(paris)
+    assert len(images) == len(figures_for(paris)) + page.count('<figure class="tornado">')
     for data in images:
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -97,7 +105,7 @@ def test_figures_are_embedded_pngs(report):
 def test_given_figure_files_are_embedded(paris, tmp_path):
     paths = save_run_figures(paris, tmp_path / "figures")
     pngs = {p.stem: p for p in paths if p.suffix == ".png"}
-    page = write_report(paris, tmp_path / "a.html", pngs).read_text(encoding="utf-8")
+    page = write_report(paris, tmp_path / "a.html", pngs, sensitivity=None).read_text(encoding="utf-8")
     embedded = re.findall(r'data:image/png;base64,([A-Za-z0-9+/=]+)', page)
     assert sorted(base64.b64decode(d) for d in embedded) == sorted(p.read_bytes() for p in pngs.values())
 
@@ -148,7 +156,191 @@ def test_key_numbers_match_the_summary(paris, report):
     assert f"median {force.quantiles['q50']:,.0f}" in sentence_with(text, f"{force.label}:")
     minimum = f"{paris.scenario.thresholds.minimum_effective_force:,.0f}"
     assert f"the minimum effective size is {minimum} troops" in sentence_with(text, s["force_ge_minimum"].label)
-    assert "95% simulation-noise intervals" in text and "95% Wilson" not in text
+    assert "The 95% simulation-noise interval says how far the estimate could still move" in text
+    assert "95% Wilson" not in text
+
+
+#: How closely a printed number in each unit can match: half its last printed digit.
+TOLERANCE = {"share": 0.0005, "troops": 0.5, "billion USD": 0.05, "months": 0.05, "states": 0.05}
+
+
+def test_findings_give_both_intervals_in_words(paris, report):
+    """Each finding gives its simulation-noise interval and its spread across the assumptions, named
+    in words, and the report says the spread is the range to quote."""
+    text = text_of(report[1])
+    s = paris.summary
+    assert "The 90% spread across the assumptions is the range of answers the scenario's own doubts allow" in text
+    assert "It is the range to quote." in text
+    assert "(10 draws of the uncertain parameters, 60 replications each" in text
+    spread = re.compile(r"90% spread across the assumptions ([\d,.]+)%?–([\d,.]+)%?[a-z -]* \(the range to quote\)")
+    checked = 0
+    for name in FINDINGS:
+        e = s[name]
+        if name == "ceasefire" or e.n == 0:
+            continue
+        sentence = sentence_with(text, f"{e.label}:")
+        assert f"({L.NOISE_INTERVAL} " in sentence, name
+        assert e.assumptions is not None, name
+        if not L.spread_text(e)[:1].isdigit():  # none measurable: said in words
+            assert f"90% spread across the assumptions: {L.spread_text(e)}" in sentence, name
+            continue
+        m = spread.search(sentence)
+        assert m, f"no spread to quote in: {sentence}"
+        scale = 100 if e.outcome.unit == "share" else 1
+        tol = scale * TOLERANCE.get(e.outcome.unit, 0.005) + 1e-9
+        low, high = (float(g.replace(",", "")) for g in m.groups())
+        assert abs(low - scale * e.assumptions.low) <= tol and abs(high - scale * e.assumptions.high) <= tol, name
+        checked += 1
+    assert checked >= 5
+
+
+def test_the_report_says_when_the_spread_was_not_computed(tmp_path):
+    run = sim.run(sim.load_scenario(SCENARIOS / "paris.yaml"), replications=300, seed=1)
+    text = text_of(write_report(run, tmp_path / "r.html", {}, sensitivity=None).read_text(encoding="utf-8"))
+    assert "The spread across those assumptions was not computed for this run" in text
+    assert "(the range to quote)" not in text
+
+
+def test_no_interval_is_called_95_percent_without_saying_what_it_covers(report):
+    text = text_of(report[1])
+    assert not re.search(r"95% (?:confidence )?intervals?\b", text)
+    for m in re.finditer(r"\binterval", text):
+        before = text[max(0, m.start() - 60):m.start()]
+        assert re.search(r"simulation-noise|bootstrap|spread", before), text[m.start() - 80:m.end() + 20]
+
+
+def test_the_package_never_calls_a_noise_interval_a_bare_95_percent_interval():
+    """Every output names what its interval covers.  (The sensitivity tables' bootstrap intervals of
+    indices, in sim/analysis, are keyed in the table itself.)"""
+    bare = re.compile(r"95 ?% (?:confidence )?intervals?\b|95% CI\b")
+    found = []
+    for path in sorted(Path(sim.__file__).parent.rglob("*.py")):
+        if "analysis" in path.parts:
+            continue
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if bare.search(line):
+                found.append(f"{path.name}:{i}: {line.strip()}")
+    assert not found, "\n".join(found)
+
+
+# --------------------------------------------------------------------------- what drives these numbers
+
+
+def test_drivers_are_the_sensitivity_modules_top_inputs(paris, report):
+    from sim.analysis.inputs import description
+    from sim.analysis.sensitivity import given_data
+
+    page = report[1]
+    section = page[page.index('<section id="drivers">'):]
+    section = section[:section.index("</section>")]
+    text = text_of(section)
+    sens = given_data(paris.inputs, paris.runs, design_runs=paris.spread_runs,
+                      state_names={st.id: st.name for st in paris.scenario.states}, seed=SEED)
+    named = 0
+    for _, v in sens.variance.iterrows():
+        rows = sens.for_outcome(v["outcome"], "S1")
+        detected = rows[rows["low"] > 0].head(3)
+        if detected.empty:
+            # Said in one sentence, not left out.
+            assert v["outcome_label"] in text.split("No single input explains a share distinguishable from zero of:")[1]
+            continue
+        assert v["outcome_label"] in text
+        scaled = bool(v["assumptions_detected"])
+        key = "of_assumptions" if scaled else "estimate"
+        for _, r in detected.iterrows():
+            assert f'<code class="small">{html.escape(r["input"])}</code>' in section
+            assert html.escape(r["input_label"]) in section
+            if description(r["input"]).rstrip(".").lower() not in r["input_label"].lower():
+                assert description(r["input"]) in text
+            group = text[text.index(f"{v['outcome_label']} over the {v['n']:,}"):]  # this outcome's rows
+            m = re.search(re.escape(r["input"]) + r".*?(\d+(?:\.\d+)?)% \[(-?\d+(?:\.\d+)?)%–(-?\d+(?:\.\d+)?)%\]", group)
+            assert m, r["input"]
+            shown = [float(g) / 100 for g in m.groups()]
+            want = [r[key], r[f"{key}_low" if scaled else "low"], r[f"{key}_high" if scaled else "high"]]
+            assert all(abs(a - b) <= 0.0051 for a, b in zip(shown, want)), (r["input"], shown, want)
+            named += 1
+    assert named >= 1, "the Paris run should have at least one detectable driver"
+    assert "SALib's RBD-FAST on given data" in text and "95% bootstrap interval" in text
+    # The tornado of one of the outcomes, embedded.
+    assert re.search(r'<figure class="tornado"><div class="figscroll"><img src="data:image/png;base64,', section)
+
+
+def test_without_stored_inputs_the_report_says_why(paris, tmp_path):
+    bare = dataclasses.replace(paris, inputs=None)
+    text = text_of(write_report(bare, tmp_path / "r.html", {}).read_text(encoding="utf-8"))
+    assert "No analysis of what drives the outcomes: this run stored no uncertain inputs" in text
+
+
+# --------------------------------------------------------------------------- the appendix
+
+
+def _sections(page: str) -> tuple[str, str]:
+    """The brief (before the appendix) and the appendix."""
+    start = page.index('<details id="appendix"')
+    return page[:start], page[start:page.index("</details>\n<footer>") if "</details>\n<footer>" in page else None]
+
+
+def test_the_appendix_is_collapsed_and_holds_the_tables(report):
+    page = report[1]
+    brief, appendix = _sections(page)
+    assert re.search(r'<details id="appendix" class="appendix"><summary>', page)  # closed
+    for sid in ("findings", "figures", "drivers", "sources", "coverage", "reproduce"):
+        assert f'<section id="{sid}">' in brief, sid
+    for sid in ("more-figures", "states", "assumptions", "facts", "provenance"):
+        assert f'<section id="{sid}">' in appendix, sid
+    # The printed brief leaves a closed appendix out.
+    assert "details.appendix:not([open]){display:none}" in page
+
+
+def _evidence_cells(table: str) -> list[tuple[str, str]]:
+    """(row key, evidence cell) for every row of a parameters or states table, following rowspans."""
+    out, cell, left = [], "", 0
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S):
+        ev = re.search(r'<td(?: rowspan="(\d+)")? class="ev"[^>]*>(.*?)</td>', row, re.S)
+        if ev:
+            cell, left = ev.group(2), int(ev.group(1) or 1)
+        key = re.search(r'<code class="name">(.*?)</code>|<th scope="row">(.*?) <span', row)
+        if key is None:
+            continue
+        assert left > 0, f"a row without its evidence: {row[:200]}"
+        out.append((html.unescape(key.group(1) or key.group(2)), cell))
+        left -= 1
+    return out
+
+
+def test_facts_are_listed_once_and_every_citing_row_links_to_them(paris, report):
+    page = report[1]
+    ev = paris.evidence
+    cited = {f for r in ev["parameters"] for f in r["facts"]} | {f for st in ev["states"] for f in st["facts"]}
+    anchors = re.findall(r'<li id="(fact-[^"]+)">', page)
+    assert sorted(anchors) == sorted(fact_anchor(f) for f in cited), "each cited fact listed exactly once"
+    for f in cited:
+        fact = ev["facts"][f]
+        assert page.count(html.escape(fact["claim"], quote=True)) == 1, f
+        src = ev["sources"][fact["source"]]
+        entry = re.search(rf'<li id="{re.escape(fact_anchor(f))}">(.*?)</li>', page, re.S).group(1)
+        assert html.escape(f) in entry and html.escape(src["outlet"]) in entry
+
+    _, appendix = _sections(page)
+    params = {r["parameter"]: r for r in ev["parameters"]}
+    rows = _evidence_cells(appendix[appendix.index('<section id="assumptions">'):appendix.index('<section id="facts">')])
+    assert {k for k, _ in rows} == set(params)
+    for key, cell in rows:
+        for f in params[key]["facts"]:
+            assert f'href="#{fact_anchor(f)}"' in cell, (key, f)
+        assert "claim" not in cell and all(ev["facts"][f]["claim"] not in html.unescape(cell)
+                                           for f in params[key]["facts"])
+    names = {st.name: st.id for st in paris.scenario.states}
+    states = {st["id"]: st for st in ev["states"]}
+    rows = _evidence_cells(appendix[appendix.index('<section id="states">'):appendix.index('<section id="assumptions">')])
+    assert len(rows) == len(paris.scenario.states)
+    for name, cell in rows:
+        for f in states[names[name]]["facts"]:
+            assert f'href="#{fact_anchor(f)}"' in cell, (name, f)
+    # Every link inside the page lands on something.
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    for target in re.findall(r'href="#([^"]+)"', page):
+        assert target in ids, target
 
 
 def test_assumptions_table_traces_every_explicit_parameter(paris, report):
@@ -164,7 +356,7 @@ def test_assumptions_table_traces_every_explicit_parameter(paris, report):
     assert f"<summary>{defaults} parameters left at their documented defaults</summary>" in page
     cited = {f for r in explicit for f in r["facts"]}
     claims = [paris.evidence["facts"][f]["claim"] for f in sorted(cited)]
-    assert all(c in text for c in claims)
+    assert all(c in text for c in claims)  # in the register of facts, which the rows link to
     assumptions = {r["assumption"] for r in explicit if r["assumption"] and not r["facts"]}
     assert all(a in text for a in assumptions)
 
@@ -213,17 +405,21 @@ def test_without_evidence_the_report_says_so(tmp_path):
 # --------------------------------------------------------------------------- rendering
 
 
-def test_renders_in_headless_chromium(report, tmp_path):
+def chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    """Run headless chromium with a throw-away profile; skip the test when it is not installed."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         pytest.skip("chromium is not installed (apt-get install chromium); the rendering check needs it")
-    path, _ = report
-    shot = tmp_path / "shot.png"
     cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,2000",
-           path.resolve().as_uri()]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+           f"--user-data-dir={tmp_path / 'profile'}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+
+
+def test_renders_in_headless_chromium(report, tmp_path):
+    path, _ = report
+    shot = tmp_path / "shot.png"
+    done = chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,2000", path.resolve().as_uri())
     assert shot.is_file(), f"no screenshot; chromium said: {done.stderr[-2000:]}"
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rgb = mpimg.imread(shot)[..., :3]
@@ -231,3 +427,38 @@ def test_renders_in_headless_chromium(report, tmp_path):
     assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 1, "the screenshot is a single colour"
     ink = (np.abs(rgb - rgb[0, 0]).max(axis=-1) > 0.1).mean()
     assert ink > 0.02, f"only {ink:.1%} of the screenshot differs from the page background"
+
+
+def test_the_brief_prints_on_at_most_six_a4_pages(report, tmp_path):
+    path, _ = report
+    pdf = tmp_path / "brief.pdf"
+    done = chromium(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", path.resolve().as_uri())
+    assert pdf.is_file(), f"no PDF; chromium said: {done.stderr[-2000:]}"
+    data = pdf.read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+    assert 1 <= pages <= 6, f"the brief prints on {pages} pages"
+    size = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
+    assert size and abs(float(size.group(1)) - 595) < 2 and abs(float(size.group(2)) - 842) < 2, "not A4"
+
+
+def test_tables_stack_at_phone_width(report, tmp_path):
+    """At 390 CSS pixels wide, with the appendix open, nothing but a figure or a code block is wider than
+    the screen: the tables stack their cells instead of scrolling the page sideways."""
+    _, page = report
+    probe = tmp_path / "phone.html"
+    probe.write_text(
+        '<!DOCTYPE html><html><body style="margin:0"><iframe id="f" style="width:390px;height:844px;border:0" '
+        f'srcdoc="{html.escape(page, quote=True)}"></iframe><script>'
+        "document.getElementById('f').addEventListener('load',function(){var d=this.contentDocument,"
+        "w=this.contentWindow,over=[];d.querySelectorAll('details').forEach(function(x){x.open=true});"
+        "d.querySelectorAll('main *').forEach(function(e){var r=e.getBoundingClientRect();"
+        "if(r.right>w.innerWidth+1&&!e.closest('.figscroll,pre'))over.push(e.tagName+'.'+e.className)});"
+        "document.body.setAttribute('data-result',JSON.stringify({inner:w.innerWidth,"
+        "width:d.documentElement.scrollWidth,over:over.slice(0,10)}))})</script></body></html>",
+        encoding="utf-8")
+    done = chromium(tmp_path, "--virtual-time-budget=20000", "--dump-dom", probe.resolve().as_uri())
+    found = re.search(r'data-result="([^"]*)"', done.stdout)
+    assert found, f"the probe did not run; chromium said: {done.stderr[-2000:]}"
+    result = json.loads(html.unescape(found.group(1)))
+    assert result["inner"] == 390
+    assert result["over"] == [] and result["width"] <= 390, result
