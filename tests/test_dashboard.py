@@ -239,6 +239,14 @@ def test_a_slider_moves_a_probability_in_the_browser(server, tmp_path):
             print(f"rerun after the slider moved: {latency:.1f} s; violated {before:.3f} -> {after:.3f}")
             shot = tmp_path / "dashboard.png"
             page.screenshot(path=str(shot))
+            # The step view: Mesa's ModelController steps one replication; each step adds a month's row.
+            page.get_by_text("Step one replication").click()
+            step = page.get_by_role("button", name="Step")
+            step.wait_for(timeout=120_000)
+            for month in (1, 2, 3):
+                step.click()
+                page.wait_for_selector(f"text=month {month} of 60", timeout=60_000)
+            assert page.locator("table.sim-steps tr").count() == 1 + 3
         finally:
             browser.close()
     from PIL import Image
