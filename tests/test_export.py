@@ -163,7 +163,10 @@ def test_a_comparison_stacks_each_scenario_after_the_comparison_table(compared, 
     out = write_xlsx(compared, tmp_path / "cmp.xlsx")
     wb = load_workbook(out, read_only=True)
     names = wb.sheetnames
-    assert names[:2] == ["about", "comparison"] and names[-1] == "facts"
+    assert names[:3] == ["about", "comparison", "differences"] and names[-1] == "facts"
+    diffs = pd.read_csv(compared / "differences.csv")
+    assert sheet(wb, "differences")["difference"].astype(float).tolist() == pytest.approx(
+        diffs["difference"].tolist(), rel=1e-15, nan_ok=True)
     assert {"summary", "runs", "states", "timeline", "inputs"} <= set(names)
     table = pd.read_csv(compared / "comparison.csv")
     got = sheet(wb, "comparison")
