@@ -146,7 +146,8 @@ def test_result_figure_returns_a_figure_by_name(result):
 
 
 def test_figures_render_as_png_in_ipython(monkeypatch, result):
-    from IPython.core.formatters import DisplayFormatter
+    formatters = pytest.importorskip("IPython.core.formatters")  # comes with ipykernel (test extra)
+    DisplayFormatter = formatters.DisplayFormatter
 
     from sim import notebook
 
