@@ -346,8 +346,12 @@ def _analyse_points(method: str, analyse, problem: dict, X: np.ndarray, mean: np
     else:
         si = analyse.analyze(problem, X, y, num_resamples=resamples, conf_level=CONFIDENCE,
                              num_levels=levels, seed=seed)
+        # The mu* an input that does nothing would get from the points' own noise: its elementary effect
+        # is (e1 - e2) / delta, so E|EE| = 2 sqrt(noise / pi) / delta (delta = levels / (2 (levels - 1))).
+        delta = levels / (2 * (levels - 1))
+        floor = 2 * math.sqrt(noise_var / math.pi) / delta if np.isfinite(noise_var) else math.nan
         row = _variance_row(o, n_total, y, (noise_var, math.nan, math.nan, len(y)), math.nan,
-                            points=len(y), empty_points=empty, note="")
+                            points=len(y), empty_points=empty, note="", noise_floor=floor)
         rows += _index_rows(o, MORRIS, "mu_star", names, np.asarray(si["mu_star"], dtype=float),
                             np.asarray(si["mu_star_conf"], dtype=float), state_names, math.nan)
         rows += _index_rows(o, MORRIS, "sigma", names, np.asarray(si["sigma"], dtype=float), None,
@@ -366,6 +370,10 @@ def _design_about(method: str, points: int, inner, inputs: int, resamples: int, 
             "noise_share": "share of the variance of the points' estimates that is their own replication noise",
             **({"ST (noise)": "ST has the noise share removed: noise differs between any two points, so the "
                               "estimator would count it as an interaction of every input"} if method == SOBOL else {}),
+            **({"noise_floor": "the mu* an input with no effect would get from the points' own noise alone "
+                               "(normal approximation; rough when a point has few replications in the outcome's "
+                               "denominator); only inputs whose interval lies above it are named"}
+               if method == MORRIS else {}),
         },
     }
 
@@ -427,8 +435,11 @@ def designed(
     rows, variance = [], []
     for i, o in enumerate(outcomes):
         mean, n, within = point_values(runs, o, len(unit))
-        # The noise left in a point's estimate: its replications' variance over their count.
-        noise = np.where(n > 1, within / np.maximum(n, 1), np.nan)
+        # The noise left in a point's estimate: the replications' variance (pooled over the points, so
+        # a point with one replication in the denominator counts too) over the point's count.
+        dof = np.where(n > 1, n - 1, 0)
+        pooled = float(np.nansum(within * dof) / dof.sum()) if dof.sum() > 0 else math.nan
+        noise = np.where(n > 0, pooled / np.maximum(n, 1), np.nan)
         row, part = _analyse_points(method, analyse, problem, X, mean, noise, int(n.sum()), o, state_names or {},
                                     levels, resamples, seed + i)
         variance.append(row)
@@ -472,7 +483,7 @@ def _value(x: float, o: Outcome | None) -> str:
     if o is not None and o.kind == "share":
         return f"{100 * x:.1f} points"
     unit = "" if o is None else f" {o.unit}"
-    return f"{x:,.3g}{unit}"
+    return f"{x:,.0f}{unit}" if abs(x) >= 100 else f"{x:.3g}{unit}"
 
 
 def sentences(sens: Sensitivity, top: int = 3) -> list[str]:
@@ -489,7 +500,12 @@ def sentences(sens: Sensitivity, top: int = 3) -> list[str]:
         rows = sens.for_outcome(v["outcome"], index)
         noise = v["noise_share"]
         if index == "mu_star":
-            for _, r in rows.head(top).iterrows():
+            floor = v.get("noise_floor", math.nan)
+            above = rows[rows["low"] > floor] if np.isfinite(floor) else rows
+            if above.empty:
+                out.append(f"No input moves '{label}' by more than the design points' own noise would "
+                           f"({_value(floor, o)} mu*) with these replications per point.")
+            for _, r in above.head(top).iterrows():
                 out.append(f"{r['input_label']} ({r['input']}) moves '{label}' by {_value(r['estimate'], o)} "
                            f"[{_value(r['low'], o)}, {_value(r['high'], o)}] on average over its whole range "
                            f"(Morris mu*; sigma {_value(sens.for_outcome(v['outcome'], 'sigma').set_index('input').loc[r['input'], 'estimate'], o)}).")
@@ -544,7 +560,11 @@ def format_table(sens: Sensitivity, top: int = 8) -> str:
         if isinstance(v.get("note"), str) and v["note"]:
             lines.append(f"  not analysed: {v['note']}")
             continue
-        if np.isfinite(v["noise_share"]) and not v["assumptions_detected"]:
+        if index == "mu_star":
+            floor = v.get("noise_floor", math.nan)
+            lines.append(f"  points' own noise: {_pct(v['noise_share'])} of the variance of the points' estimates; "
+                         f"an input with no effect would get mu* about {_value(floor, BY_NAME.get(v['outcome']))}")
+        elif np.isfinite(v["noise_share"]) and not v["assumptions_detected"]:
             lines.append(f"  variance: replication noise {_noise_text(v)}; the assumptions' part is too imprecise "
                          f"to share out (single inputs {_pct(max(0.0, v['first_order_sum']))} of the whole)")
         elif np.isfinite(v["noise_share"]):
@@ -556,10 +576,14 @@ def format_table(sens: Sensitivity, top: int = 8) -> str:
                          f"(not told apart) {_pct(v['unexplained'])}")
         rows = sens.for_outcome(v["outcome"], index).head(top)
         if index == "mu_star":
-            lines.append(f"  {'mu*':>10} {'[95% interval]':>22}  input")
+            floor = v.get("noise_floor", math.nan)
+            o = BY_NAME.get(v["outcome"])
+            scale, unit = (100.0, "points") if o is not None and o.kind == "share" else (1.0, v["unit"])
+            lines.append(f"  mu* ({unit}) and its [95% interval]")
             for _, r in rows.iterrows():
-                lines.append(f"  {r['estimate']:>10.4g} [{r['low']:>9.4g}, {r['high']:>9.4g}]  "
-                             f"{r['input_label']}  ({r['input']})")
+                mark = "above noise" if np.isfinite(floor) and r["low"] > floor else ""
+                lines.append(f"  {scale * r['estimate']:>10.4g} [{scale * r['low']:>9.4g}, {scale * r['high']:>9.4g}]"
+                             f"  {mark:11}  {r['input_label']}  ({r['input']})")
             continue
         scaled = "of_assumptions" in rows and rows["of_assumptions"].notna().any()
         head = f"  {'S1':>6} {'[95% interval]':>17}"

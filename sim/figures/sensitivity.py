@@ -50,7 +50,8 @@ def tornado(sens: Sensitivity, outcome: str, top: int = 10) -> Figure:
         low = rows[f"{key}_low" if scaled else "low"].to_numpy(dtype=float)
         high = rows[f"{key}_high" if scaled else "high"].to_numpy(dtype=float)
         names = [f"{r['input_label']}\n{r['input']}" for _, r in rows.iterrows()]
-        colours = [S.BLUE if lo > 0 else S.LIGHT_BLUE for lo in low]
+        floor0 = v.get("noise_floor", float("nan")) if index == "mu_star" else float("nan")
+        colours = [S.BLUE if lo > (floor0 if np.isfinite(floor0) else 0) else S.LIGHT_BLUE for lo in low]
         if index == "S1" and np.isfinite(v["noise_share"]) and not scaled:
             est = np.append(est, v["noise_share"])
             low = np.append(low, v["noise_low"] if np.isfinite(v["noise_low"]) else v["noise_share"])
@@ -84,6 +85,10 @@ def tornado(sens: Sensitivity, outcome: str, top: int = 10) -> Figure:
             ax.text(max(hi, e, 0) + xmax * 0.01, yi, fmt(e), va="center", ha="left", fontsize=8.5)
         ax.set_xlim(min(0.0, float(np.nanmin(low)) * 1.1), xmax)
         ax.axvline(0, color=S.GREY, linewidth=0.8)
+        floor = v.get("noise_floor", float("nan")) if index == "mu_star" else float("nan")
+        if np.isfinite(floor):
+            ax.axvline(floor, color=S.VERMILLION, linewidth=1, linestyle="--")
+            ax.text(floor, len(est) - 0.45, " the points' own noise", color=S.VERMILLION, fontsize=8, va="bottom")
         ax.set_yticks(y, names, fontsize=8.5)
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(-0.7, len(est) - 0.3)
