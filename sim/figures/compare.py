@@ -44,8 +44,28 @@ def outcome_value(result: RunResult, name: str) -> tuple[float, float, float]:
     return (e.value, e.noise.low, e.noise.high)
 
 
+def outcome_spread(result: RunResult, name: str) -> tuple[float, float]:
+    """(low, high) of one outcome's 90% spread across the assumptions, in the unit of
+    :func:`outcome_value`; NaNs when the run has no two-level design."""
+    a = result.summary[name].assumptions
+    if a is None:
+        return (math.nan, math.nan)
+    return (_nan(a.low), _nan(a.high))
+
+
 def _nan(x) -> float:
     return math.nan if x is None else float(x)
+
+
+#: The assumption spread is drawn as a wide, light band behind the noise bar (as in the run figures).
+SPREAD_COLOUR, SPREAD_ALPHA, SPREAD_WIDTH = S.ORANGE, 0.4, 9.0
+
+
+def _spread_words(results: Sequence[RunResult]) -> str:
+    if any(not math.isnan(outcome_spread(r, o.name)[0]) for r in results for o in OUTCOMES):
+        return (f"Dot: estimate; dark bar: {L.NOISE_INTERVAL}; wide light band: {L.ASSUMPTION_SPREAD}, the range "
+                "to quote.")
+    return f"Dot: estimate; bar: {L.NOISE_INTERVAL} (the spread across the assumptions was not computed)."
 
 
 def comparison_footer(results: Sequence[RunResult]) -> str:
@@ -154,6 +174,10 @@ def comparison(results: Sequence[RunResult], diffs: pd.DataFrame | None = None) 
             scale = _scale(outcome)
             v, lo, hi = (vals[:, i] * scale for i in range(3))
             ok = ~np.isnan(v)
+            spread = np.array([outcome_spread(r, outcome.name) for r in results], dtype=float) * scale
+            has = ok & ~np.isnan(spread[:, 0]) & np.array([not assumed(outcome, r.scenario) for r in results])
+            ax.hlines(y[has], spread[has, 0], spread[has, 1], color=SPREAD_COLOUR, linewidth=SPREAD_WIDTH,
+                      alpha=SPREAD_ALPHA, zorder=1)
             ax.hlines(y[ok], lo[ok], hi[ok], color=S.BLUE, linewidth=2.2, alpha=0.45)
             ax.plot(v[ok], y[ok], "o", color=S.BLUE, markersize=6.5)
             for yi, vi, raw, good, r in zip(y, v, vals[:, 0], ok, results):
@@ -168,11 +192,11 @@ def comparison(results: Sequence[RunResult], diffs: pd.DataFrame | None = None) 
                 ax.set_xticks([0, 50, 100])
                 ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
             elif outcome.unit == "troops":
-                top = np.nanmax(hi, initial=0)
+                top = np.nanmax(np.append(hi, spread[has, 1]), initial=0)
                 ax.set_xlim(0, max(top * 1.2, 1000))
                 ax.xaxis.set_major_formatter(FuncFormatter(lambda t, _: L.troops_short(t)))
             else:
-                top = np.nanmax(hi, initial=0)
+                top = np.nanmax(np.append(hi, spread[has, 1]), initial=0)
                 ax.set_xlim(0, top * 1.25 if top > 0 else 1)
             ax.set_xlabel("\n".join(_wrap_title(_axis_words(outcome), 24)), fontsize=8.5)
             ax.set_title("\n".join(_wrap_title(outcome.label, 24)), loc="left", fontsize=9.5)
@@ -186,7 +210,7 @@ def comparison(results: Sequence[RunResult], diffs: pd.DataFrame | None = None) 
         if show_diffs:
             _difference_panels(daxes, results, diffs)
         note = " ".join(x for x in (_threshold_note(results), _assumed_note(results)) if x)
-        sub = (f"Dot: estimate; bar: {L.NOISE_INTERVAL}. Each outcome is over its own denominator, "
+        sub = (f"{_spread_words(results)} Each outcome is over its own denominator, "
                f"named under its panel. {note}")
         if show_diffs:
             sub += (f" Bottom row: each scenario minus {results[0].scenario.id}, paired by replication (every "
@@ -327,6 +351,10 @@ def comparison_trend(results: Sequence[RunResult]) -> Figure | None:
             ok = ~np.isnan(vals[:, 0])
             given = np.array([assumed(outcome, r.scenario) for r in line], dtype=bool)
             est = ok & ~given
+            spread = np.array([outcome_spread(r, outcome.name) for r in line], dtype=float) * scale
+            has = est & ~np.isnan(spread[:, 0])
+            ax.vlines(xs[has], spread[has, 0], spread[has, 1], color=SPREAD_COLOUR, linewidth=SPREAD_WIDTH,
+                      alpha=SPREAD_ALPHA, zorder=1)
             ax.errorbar(xs[est], vals[est, 0], yerr=[vals[est, 0] - vals[est, 1], vals[est, 2] - vals[est, 0]],
                         color=S.BLUE, marker="o", markersize=6, linestyle="none", capsize=3, elinewidth=1.0)
             for seg in _trend_segments(outcome, line, est):
@@ -354,7 +382,7 @@ def comparison_trend(results: Sequence[RunResult]) -> Figure | None:
                 ax.set_ylim(0, 105)
                 ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
             else:
-                top = np.nanmax(vals[:, 2], initial=0)
+                top = np.nanmax(np.append(vals[:, 2], spread[has, 1]), initial=0)
                 tops = [outcome_value(r, outcome.name)[2] * scale for r, _ in variants]
                 top = max([top, *[t for t in tops if not math.isnan(_nan(t))]])
                 if outcome.unit == "troops":
@@ -381,8 +409,8 @@ def comparison_trend(results: Sequence[RunResult]) -> Figure | None:
             key.legend(handles=handles, loc="lower left", fontsize=8.5, bbox_to_anchor=(0, 0))
         first, last = line[0], line[-1]
         note = " ".join(x for x in (_threshold_note(dated), _assumed_note(dated)) if x)
-        sub = (f"Each moment is one scenario built from the reporting of its date; bars are {L.NOISE_INTERVAL}s; "
-               f"each outcome is over its own denominator, named on its axis. {note}")
+        sub = (f"Each moment is one scenario built from the reporting of its date. {_spread_words(dated)} "
+               f"Each outcome is over its own denominator, named on its axis. {note}")
         if any(assumes_ceasefire(r.scenario) for r in line) and not all(assumes_ceasefire(r.scenario) for r in line):
             sub += (" An assumed ceasefire is marked 'assumed' and left off the line, and no line joins a moment "
                     "that assumes a ceasefire to one that does not.")
