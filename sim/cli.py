@@ -45,6 +45,12 @@ def _add_set(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_spread(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--spread-points", type=int, default=40, metavar="K",
+                        help="draws of the uncertain parameters for the spread across the assumptions "
+                        "(default 40, × 250 replications each; 0 = skip)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="sim", description="Scenario simulator for security guarantees for Ukraine.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -61,9 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/<id>/<run-id>/)")
     r.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
-    r.add_argument("--spread-points", type=int, default=40, metavar="K",
-                   help="draws of the uncertain parameters for the spread across the assumptions "
-                   "(default 40, × 250 replications each; 0 = skip)")
+    _add_spread(r)
     _add_set(r)
 
     s = sub.add_parser("sweep", help="run a parameter sweep (resumable; local cores or a Dask cluster)")
@@ -84,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, metavar="S", help="seed for every scenario (default: the first's)")
     c.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/compare/<run-id>/)")
     c.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
+    _add_spread(c)
     _add_set(c)
 
     xp = sub.add_parser("explain", help="attribute the change between two scenarios to each group of changed "
@@ -98,11 +103,13 @@ def _parser() -> argparse.ArgumentParser:
     xp.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/explain/<A>-vs-<B>/<run-id>/)")
     xp.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
 
-    rp = sub.add_parser("report", help="write a self-contained HTML report of a scenario or a results folder")
+    rp = sub.add_parser("report", help="write a self-contained HTML report of a scenario, a run's results folder "
+                        "or a comparison's folder")
     rp.add_argument("source", type=Path, metavar="FILE|RESULTS_DIR")
     rp.add_argument("--replications", type=_positive, metavar="N", help="when running a scenario file")
     rp.add_argument("--seed", type=int, metavar="S", help="when running a scenario file")
     rp.add_argument("--out", type=Path, metavar="DIR", help="where to write (default: the results folder)")
+    _add_spread(rp)
     _add_set(rp)
 
     se = sub.add_parser("sensitivity", help="which uncertain inputs explain each key outcome's variance (SALib)")

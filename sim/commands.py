@@ -289,7 +289,7 @@ def cmd_compare(args) -> int:
         for item in loaded:
             # Same seed, replications and block size for all: the same draws wherever parameters agree.
             results.append(api.run(item, replications=reps, seed=seed, block_size=first.block_size,
-                                   executor=executor, progress=True))
+                                   executor=executor, progress=True, spread_points=args.spread_points))
     table = comparison_table(results)
     print(format_comparison(table))
     warning = unlike_warning(results)
@@ -386,9 +386,20 @@ def cmd_explain(args) -> int:
     return 0
 
 
+def _comparison_runs(folder: Path) -> list[RunResult]:
+    """A comparison folder's runs, in the order of its comparison.csv."""
+    from .results import load
+
+    runs = [load(p.parent) for p in sorted(folder.glob("*/runs.parquet"))]
+    order = list(pd.read_csv(folder / "comparison.csv")["scenario"])
+    runs.sort(key=lambda r: order.index(r.scenario.id) if r.scenario.id in order else len(order))
+    return runs
+
+
 def cmd_report(args) -> int:
-    """An HTML brief of a scenario (run now) or of a stored results folder."""
-    from .report import write_report
+    """An HTML brief of a scenario (run now), of a run's stored results folder, or of a comparison's
+    folder (with its paired differences)."""
+    from .report import write_comparison_report, write_report
     from .results import load
 
     source = args.source
@@ -396,8 +407,18 @@ def cmd_report(args) -> int:
         if args.overrides:
             raise InputError([Problem(f"--set {args.overrides[0]}", None, "",
                                       "applies to a scenario file, not to stored results; run the file instead")])
+        if (source / "comparison.csv").is_file() and not (source / "runs.parquet").is_file():
+            figures_dir = source / "figures"
+            figures = _pngs(sorted(figures_dir.glob("*.png"))) if figures_dir.is_dir() else None
+            stored = source / "differences.csv"
+            diffs = pd.read_csv(stored, keep_default_na=False, na_values=[""]) if stored.is_file() else None
+            path = write_comparison_report(_comparison_runs(source), (args.out or source) / "report.html", diffs,
+                                           figures or None, folder=source)
+            print(path)
+            return 0
         if not (source / "runs.parquet").is_file():
-            raise InputError([Problem(str(source), None, "", "not a run's results folder (no runs.parquet)")])
+            raise InputError([Problem(str(source), None, "", "not a run's results folder nor a comparison's "
+                                      "(no runs.parquet or comparison.csv)")])
         result = load(source)
         figures_dir = source / "figures"
         figures = _pngs(sorted(figures_dir.glob("*.png"))) if figures_dir.is_dir() else None
@@ -409,7 +430,8 @@ def cmd_report(args) -> int:
         seed = sc.run.seed if args.seed is None else args.seed
         out = args.out or default_dir(RESULTS_ROOT, sc.id, seed)
         _refuse_existing(out)
-        result = api.run(loaded, replications=args.replications, seed=seed, progress=True)
+        result = api.run(loaded, replications=args.replications, seed=seed, progress=True,
+                         spread_points=args.spread_points)
         with staged_dir(out) as tmp:
             result.write_into(tmp)
             figures = _pngs(_write_figures(result, tmp))

@@ -206,9 +206,9 @@ def _inline_svg(text: str) -> str:
     return text.strip()
 
 
-def _figure_html(name: str, path: Path) -> str:
+def _figure_html(name: str, path: Path, caption: str | None = None) -> str:
     path = Path(path)
-    caption = CAPTIONS.get(name, name.replace("_", " "))
+    caption = caption or CAPTIONS.get(name, name.replace("_", " "))
     if path.suffix.lower() == ".svg" and path.with_suffix(".png").is_file():
         path = path.with_suffix(".png")  # PNGs scale predictably on phones
     if path.suffix.lower() == ".png":
@@ -756,6 +756,9 @@ ul.register li{margin:.35rem 0;scroll-margin-top:1rem}
 ul.register li:target{background:#fff3c4}
 .cites{margin:.1rem 0}
 table.drivers th.num{text-align:right;max-width:14rem}
+.quote{color:#8A5A00}
+.warn-inline{color:var(--warn)}
+table.compare td{min-width:8rem}
 table.drivers tr.group th{color:var(--ink)}
 details.appendix{margin:2.4rem 0 0}
 details.appendix>summary{list-style-position:outside}
@@ -905,6 +908,193 @@ def write_report(result: RunResult, path: str | Path, figures: dict[str, Path] |
         path = path / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     text = render_report(result, figures, manifest=manifest, sensitivity=sensitivity)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+# --------------------------------------------------------------------------- a comparison of scenarios
+
+
+def _over(denominator: str) -> str:
+    """``over the replications with a ceasefire``, ``over all replications``."""
+    return f"over {denominator}" if denominator.startswith("all ") else f"over the {denominator}"
+
+
+def _cell(e, result: RunResult) -> str:
+    """One scenario's estimate of one outcome: the estimate with its noise interval, the spread to
+    quote, and what it is over."""
+    from .results.compare import assumed
+
+    if assumed(e.outcome, result.scenario):
+        return f'{esc(L.number(e.value, e.outcome.unit))} <span class="muted">(assumed)</span>'
+    if e.n == 0:
+        return f'<span class="muted">n/a: no {esc(e.denominator_label)}</span>'
+    text = L.estimate_text(e).replace(" [", ' <span class="muted">[', 1).replace("]", "]</span>", 1)
+    if L.has_spread(e):
+        quote = L.short_spread(e)
+        text += (f'<br><span class="quote">quote {esc(quote)}</span>' if quote else
+                 '<br><span class="muted small">no spread across the assumptions</span>')
+    return text + f'<br><span class="muted small">over {e.n:,}</span>'
+
+
+def _comparison_table(results: list[RunResult]) -> str:
+    from .figures.compare import OUTCOMES as COMPARED
+
+    head = "".join(f'<th scope="col">{esc(r.scenario.id)}</th>' for r in results)
+    rows = []
+    for o in COMPARED:
+        cells = "".join(f'<td data-label="{esc(r.scenario.id)}">{_cell(r.summary[o.name], r)}</td>'
+                        for r in results)
+        rows.append(f'<tr><th scope="row">{esc(o.label)}<br><span class="muted small">{esc(_over(o.denominator_label))}'
+                    f"</span></th>{cells}</tr>")
+    return ('<div class="scroll"><table class="compare stack"><thead><tr><th scope="col">Outcome</th>' + head
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
+
+
+def _differences_section(results: list[RunResult], diffs) -> str:
+    """Each later scenario against the first, paired by replication, from ``differences.csv``."""
+    from .model.outcomes import KEY_OUTCOMES as KEY
+    from .results.compare import difference_text
+
+    first = results[0].scenario.id
+    if diffs is None or len(diffs) == 0:
+        return ('<h3>What changes between the scenarios</h3><p class="warn">No paired differences are stored with '
+                "this comparison (differences.csv): the scenarios did not run on the same seed, replications and "
+                "block size, or the comparison was written by an older sim.</p>")
+    later = [r.scenario.id for r in results[1:]]
+    rows = []
+    for o in KEY:
+        cells = []
+        for sid in later:
+            d = diffs[(diffs["scenario"] == sid) & (diffs["outcome"] == o.name)]
+            if d.empty:
+                cells.append(f'<td data-label="{esc(sid)}"><span class="muted">n/a</span></td>')
+                continue
+            d = d.iloc[0]
+            note = d.get("note")
+            note = note if isinstance(note, str) and note else ""
+            if note.startswith("assumed"):
+                value = f'<span class="muted">{esc(note)}</span>'
+            else:
+                value = esc(difference_text(float(d["difference"]), float(d["low"]), float(d["high"]), d["unit"]))
+                if note:
+                    value += '<br><span class="warn-inline small">not like for like</span>'
+            cells.append(f'<td data-label="{esc(sid)}">{value}</td>')
+        if any("n/a</span>" not in c for c in cells):
+            rows.append(f'<tr><th scope="row">{esc(o.label)}</th>{"".join(cells)}</tr>')
+    head = "".join(f'<th scope="col">{esc(sid)} minus {esc(first)}</th>' for sid in later)
+    unlike = sorted({n for n in diffs.get("note", []) if isinstance(n, str) and n and not n.startswith("assumed")})
+    return ("<h3>What changes between the scenarios</h3>"
+            f"<p>Each scenario minus the first ({esc(first)}), outcome by outcome, with the difference's "
+            f"{L.NOISE_INTERVAL}. Every scenario ran on the same random numbers (common random numbers: the same "
+            "seed, replications and block size), so a difference is paired replication by replication and its "
+            "interval is the noise in the difference itself, much narrower than the two intervals side by side. "
+            "Shares differ in percentage points. It says how the scenarios' stated assumptions change the "
+            "answer, not how sure those assumptions are: for that, read each scenario's spread above.</p>"
+            '<div class="scroll"><table class="diffs stack"><thead><tr><th scope="col">Outcome</th>' + head
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>"
+            + (f'<p class="muted small">Not like for like: {esc("; ".join(unlike))}.</p>' if unlike else ""))
+
+
+def _comparison_figures(results: list[RunResult], diffs, figures: dict[str, Path] | None) -> str:
+    captions = {
+        "comparison": "The key outcomes side by side, each over its own denominator, and each scenario's paired "
+                      "difference against the first.",
+        "comparison_trend": "The key outcomes as a trend over the scenarios' dates.",
+    }
+    if figures is None:
+        from .figures.compare import comparison, comparison_trend
+
+        items = [_img_figure(_png_uri(comparison(results, diffs)), captions["comparison"])]
+        trend = comparison_trend(results)
+        if trend is not None:
+            items.append(_img_figure(_png_uri(trend), captions["comparison_trend"]))
+    else:
+        items = [_figure_html(name, path, captions.get(name)) for name, path in figures.items()]
+    return '<section id="figures"><h2>Figures</h2>' + "".join(items) + "</section>" if items else ""
+
+
+def render_comparison_report(results: list[RunResult], differences=None, figures: dict[str, Path] | None = None,
+                             *, folder: str | Path | None = None) -> str:
+    """A comparison of scenarios as an HTML string (see :func:`write_comparison_report`)."""
+    results = list(results)
+    if not results:
+        raise ValueError("a comparison report needs at least one scenario")
+    first = results[0]
+    ids = [r.scenario.id for r in results]
+    title = "Comparison: " + ", ".join(ids)
+    reps = sorted({r.replications for r in results})
+    meta_line = " · ".join([f"{len(results)} scenarios", f"{reps[0]:,} replications each" if len(reps) == 1 else
+                            "replications " + "/".join(f"{n:,}" for n in reps), f"seed {first.seed}"])
+    scenarios = "".join(
+        f"<li><strong>{esc(r.scenario.id)}</strong>: {esc(r.scenario.title or '')}"
+        + (f" <span class=\"muted\">(as of {esc(L.date_words(r.scenario.as_of))})</span>" if r.scenario.as_of else "")
+        + "</li>" for r in results)
+    spread = any(L.has_spread(e) for r in results for e in r.summary.outcomes.values())
+    note = intervals_note(next((r for r in results if r.spread is not None), first))
+    from .results.compare import unlike_warning
+
+    warning = unlike_warning(results)
+    where = f"{folder}/<scenario id>" if folder else "<comparison folder>/<scenario id>"
+    command = "python -m sim compare " + " ".join(shlex.quote(_scenario_file(r)) for r in results) + \
+        f" --replications {first.replications} --seed {first.seed}"
+    design = spread_design(first)
+    command += f" --spread-points {design['points']}" if design else " --spread-points 0"
+    written = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    sources: dict = {}
+    for r in results:
+        for sid, src in ((r.evidence or {}).get("sources") or {}).items():
+            sources.setdefault(sid, src)
+    source_items = "".join(
+        f"<li><strong>{esc(src.get('outlet'))}</strong>, “{esc(src.get('title'))}”, "
+        f"{esc(L.date_words(src.get('date')))} <code class=\"small\">{esc(sid)}</code></li>"
+        for sid, src in sorted(sources.items(), key=lambda kv: str(kv[1].get("date") or "")))
+    per_scenario = "".join(
+        f'<section id="scenario-{esc(r.scenario.id)}"><h3>{esc(r.scenario.title or r.scenario.id)}</h3>'
+        f"<p>{esc(r.scenario.description or '')}</p>"
+        f"<p class=\"muted small\">Its own report, with what drives its numbers and every assumption with its "
+        f"evidence: <code>python -m sim report {esc(where.replace('<scenario id>', r.scenario.id))}</code></p>"
+        "</section>" for r in results)
+    body = [
+        "<header>", f"<h1>{esc(title)}</h1>", f'<p class="meta">{esc(meta_line)}</p>',
+        f'<ul class="lede">{scenarios}</ul>', "</header>",
+        '<section id="findings"><h2>Key findings</h2>'
+        f'<p class="muted small">{esc(note)}</p>'
+        + (f'<p class="warn">{esc(warning)}</p>' if warning else "")
+        + "<p>Each cell: the estimate [its " + L.NOISE_INTERVAL + "]"
+        + (f"; below it, after “quote”, the {L.ASSUMPTION_SPREAD}: the range to quote" if spread else "")
+        + "; and the count of replications it is over.</p>" + _comparison_table(results) + "</section>",
+        '<section id="drivers"><h2>What drives these numbers</h2>' + _differences_section(results, differences)
+        + "</section>",
+        _comparison_figures(results, differences, figures),
+        f'<section id="sources"><h2>Sources</h2><ul class="sources">{source_items}</ul></section>'
+        if source_items else "",
+        '<section id="reproduce"><h2>How to reproduce</h2>'
+        f"<pre><code>{esc(command)}</code></pre></section>",
+        _appendix("each scenario in words, with the command for its own report", [per_scenario]),
+        f"<footer>Written by sim {esc(__version__)} on {esc(written)} from the stored results of "
+        f"{len(results)} scenarios.</footer>",
+    ]
+    return _page(title, body)
+
+
+def write_comparison_report(results: list[RunResult], path: str | Path, differences=None,
+                            figures: dict[str, Path] | None = None, *, folder: str | Path | None = None) -> Path:
+    """Write one self-contained HTML report of a comparison to ``path`` (``report.html`` in it when a
+    directory); return the file's path.
+
+    ``differences``: the paired differences against the first scenario (``differences.csv`` of a
+    comparison folder, :func:`sim.results.compare.differences`); ``figures`` maps names to PNG or SVG
+    files to embed (drawn in memory when None); ``folder`` is the comparison folder, named in the
+    commands that make each scenario's own report.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "report.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = render_comparison_report(results, differences, figures, folder=folder)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

@@ -21,7 +21,7 @@ PARIS = SCENARIOS / "paris.yaml"
 def compared(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp") / "out"
     files = [SCENARIOS / "paris.yaml", SCENARIOS / "paris-wider-coalition.yaml", SCENARIOS / "copenhagen-2025-08.yaml"]
-    assert main(["compare", *map(str, files), "--replications", "600", "--out", str(out)]) == 0
+    assert main(["compare", *map(str, files), "--replications", "600", "--spread-points", "4", "--out", str(out)]) == 0
     return out
 
 
@@ -75,21 +75,40 @@ def test_plot_redraws_a_comparison_from_stored_results(compared):
 
 def test_report_of_a_scenario_file_runs_it_and_writes_everything(tmp_path):
     out = tmp_path / "rep"
-    assert main(["report", str(PARIS), "--replications", "500", "--out", str(out)]) == 0
+    assert main(["report", str(PARIS), "--replications", "500", "--spread-points", "4", "--out", str(out)]) == 0
     html = (out / "report.html").read_text(encoding="utf-8")
     summary = json.loads((out / "summary.json").read_text())
     p = summary["outcomes"]["force_ge_minimum"]["p"]
     assert f"{100 * p:.0f}%" in html or f"{100 * p:.1f}%" in html
     assert "<img" in html or "<svg" in html
-    assert {f.stem for f in (out / "figures").glob("*.png")} == set(RUN_FIGURES)
+    # It ran the two-level design too: the spread to quote, and the fan chart.
+    assert "90% spread across the assumptions" in html and "(the range to quote)" in html
+    assert {f.stem for f in (out / "figures").glob("*.png")} == {*RUN_FIGURES, "timeline_fan"}
+
+
+def test_report_of_a_comparison_folder_gives_each_scenario_and_the_differences(compared):
+    from sim.results.compare import difference_text
+
+    assert main(["report", str(compared)]) == 0
+    html = (compared / "report.html").read_text(encoding="utf-8")
+    diffs = pd.read_csv(compared / "differences.csv", keep_default_na=False, na_values=[""])
+    for sid in ("paris", "paris-wider-coalition", "copenhagen-2025-08"):
+        assert f"<strong>{sid}</strong>" in html
+    assert "paris-wider-coalition minus paris" in html and "copenhagen-2025-08 minus paris" in html
+    row = diffs[(diffs["scenario"] == "paris-wider-coalition") & (diffs["outcome"] == "force_in_ukraine")].iloc[0]
+    assert difference_text(row["difference"], row["low"], row["high"], row["unit"]) in html
+    assert "quote " in html and "the range to quote" in html  # the spread of each scenario (compare ran it)
+    assert "python -m sim compare" in html and "--spread-points 4" in html
 
 
 def test_report_and_plot_of_a_results_folder(tmp_path):
     out = tmp_path / "run"
-    assert main(["run", str(PARIS), "--replications", "400", "--out", str(out), "--no-figures"]) == 0
+    assert main(["run", str(PARIS), "--replications", "400", "--spread-points", "4", "--out", str(out),
+                 "--no-figures"]) == 0
     assert not (out / "figures").exists()
     assert main(["plot", str(out)]) == 0
-    assert {f.stem for f in (out / "figures").glob("*.png")} == set(RUN_FIGURES)
+    # The run has its two-level design (spread_runs.parquet), so plot draws the fan chart too.
+    assert {f.stem for f in (out / "figures").glob("*.png")} == {*RUN_FIGURES, "timeline_fan"}
     assert main(["report", str(out)]) == 0
     html = (out / "report.html").read_text(encoding="utf-8")
     manifest = json.loads((out / "manifest.json").read_text())
