@@ -373,6 +373,25 @@ def test_spread_labels_say_which_range_to_quote(spread_runs):
     assert L.spread_phrase(e.model_copy(update={"assumptions": None})) == ""
 
 
+def test_comparison_draws_each_scenarios_spread_behind_its_noise_bar(spread_runs):
+    from sim.figures.compare import OUTCOMES as COMPARED, SPREAD_WIDTH
+    from sim.results.compare import assumed
+
+    results = [spread_runs["paris"], spread_runs["paris-unconditional"]]
+    fig = figures.comparison(results)
+    panels = [ax for ax in fig.axes if ax.get_title(loc="left")][:len(COMPARED)]
+    for ax, o in zip(panels, COMPARED):
+        scale = 100 if o.unit == "share" else 1
+        bands = [c for c in ax.collections if c.get_linewidth()[0] == SPREAD_WIDTH]
+        assert len(bands) == 1, o.name
+        drawn = sorted((round(seg[0][0], 6), round(seg[1][0], 6)) for seg in bands[0].get_segments())
+        want = sorted((round(scale * r.summary[o.name].assumptions.low, 6), round(scale * r.summary[o.name].assumptions.high, 6))
+                      for r in results if r.summary[o.name].assumptions is not None and r.summary[o.name].n
+                      and not assumed(o, r.scenario))
+        assert drawn == want, o.name
+    assert "wide light band: 90% spread across the assumptions, the range to quote" in unwrap(" ".join(texts(fig)))
+
+
 # --------------------------------------------------------------------------- sweep figures
 
 
