@@ -119,8 +119,7 @@ def ControlView(c: Control, value, on_change, on_reset):
         solara.HTML(tag="div", unsafe_innerHTML=html.escape(c.path), classes=["sim-path"])
         solara.HTML(tag="div", unsafe_innerHTML=html.escape(c.label), classes=["sim-label"])
         if c.kind == "level":
-            solara.Select(label=c.unit, values=list(c.options), value=shown,
-                          on_value=lambda v: on_change(v) if (changed or v != c.value) else None, dense=True)
+            solara.Select(label=c.unit, values=list(c.options), value=shown, on_value=on_change, dense=True)
         else:
             solara.SliderFloat(label="", value=_snap(c, float(shown)), min=c.low, max=c.high, step=c.step,
                                on_value=moved, thumb_label=True)
@@ -319,6 +318,11 @@ def ExportView(engine: Engine, changes: dict, seed: int):
         target.write_text(text, encoding="utf-8")
         saved.set(f"saved {target}")
 
+    try:
+        engine.load(changes)
+    except InputError as exc:
+        for p in exc.problems:
+            solara.Error(f"{p} (the file would not validate: change the value back)")
     with solara.Row():
         solara.FileDownload(text, filename=name, label=f"download {name}", mime_type="text/yaml")
         solara.Button(f"save {name} in {folder}", outlined=True, on_click=save)
