@@ -19,8 +19,6 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
-from .evidence import load_scenario  # noqa: E402
-
 if "IPython" in sys.modules:
     # In Jupyter the figures sim returns show as pictures without %matplotlib inline.
     from .notebook import show_figures_inline
@@ -31,7 +29,12 @@ __all__ = ["__version__", "load_scenario", "run"]
 
 
 def __getattr__(name):
-    # `sim.run` pulls in Mesa and pandas; `sim validate` should not pay for them.
+    # Imported on first use: `sim --help` must not load pydantic and build the schema,
+    # and `sim validate` should not pay for Mesa and pandas (`sim.run`).
+    if name == "load_scenario":
+        from .evidence import load_scenario
+
+        return load_scenario
     if name == "run":
         from .api import run
 

@@ -12,7 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from .scenario.yamlio import InputError
+# Nothing heavy is imported here: `sim --help` and argument errors answer at once,
+# before numpy, pydantic or pandas are loaded (the handlers import what they need).
 
 COMMANDS = ("run", "validate", "schema", "sweep", "plot", "compare", "report", "sensitivity", "discover", "export",
             "dashboard", "explain")
@@ -26,13 +27,43 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
 
-def _positive(text: str) -> int:
+#: The most replications one run (or one sweep point) may have; the scenario
+#: schema's ``run.replications`` has the same cap (a test checks they agree).
+MAX_REPLICATIONS = 10_000_000
+
+
+def _whole(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    value = _whole(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive number, found {value}")
+    return value
+
+
+def _replications(text: str) -> int:
+    value = _positive(text)
+    if value > MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_REPLICATIONS:,} replications, found {value:,}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = _whole(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a seed >= 0, found {value}")
+    return value
+
+
+def _workers(text: str) -> int:
+    value = _whole(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of processes >= 0, found {value}")
     return value
 
 
@@ -62,32 +93,35 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run a scenario and write a results folder")
     r.add_argument("file", type=Path, metavar="FILE")
-    r.add_argument("--replications", type=_positive, metavar="N", help="override run.replications")
-    r.add_argument("--seed", type=int, metavar="S", help="override run.seed")
+    r.add_argument("--replications", type=_replications, metavar="N", help="override run.replications")
+    r.add_argument("--seed", type=_seed, metavar="S", help="override run.seed")
     r.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/<id>/<run-id>/)")
-    r.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
+    r.add_argument("--workers", type=_workers, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
+    r.add_argument("--svg", action="store_true", help="also write each figure as SVG (default: PNG only)")
     _add_spread(r)
     _add_set(r)
 
     s = sub.add_parser("sweep", help="run a parameter sweep (resumable; local cores or a Dask cluster)")
     s.add_argument("file", type=Path, metavar="SWEEP")
-    s.add_argument("--workers", type=int, metavar="N", help="local processes (default: all cores)")
+    s.add_argument("--workers", type=_workers, metavar="N", help="local processes (default: all cores)")
     s.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on an existing Dask cluster")
-    s.add_argument("--replications", type=_positive, metavar="N", help="override replications per point")
+    s.add_argument("--replications", type=_replications, metavar="N", help="override replications per point")
+    s.add_argument("--seed", type=_seed, metavar="S", help="override the sweep's seed")
     s.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/<sweep-id>/<run-id>/)")
     s.add_argument("--resume", action="store_true", help="continue the sweep already in --out DIR")
     s.add_argument("--no-figures", action="store_true", help="skip the figures")
+    s.add_argument("--svg", action="store_true", help="also write each figure as SVG (default: PNG only)")
 
-    pl = sub.add_parser("plot", help="redraw the figures of a results folder from its stored results")
+    pl = sub.add_parser("plot", help="redraw the figures of a results folder from its stored results (PNG and SVG)")
     pl.add_argument("folder", type=Path, metavar="RESULTS_DIR")
 
     c = sub.add_parser("compare", help="run scenarios with the same seed and compare them side by side")
     c.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    c.add_argument("--replications", type=_positive, metavar="N", help="replications for every scenario")
-    c.add_argument("--seed", type=int, metavar="S", help="seed for every scenario (default: the first's)")
+    c.add_argument("--replications", type=_replications, metavar="N", help="replications for every scenario")
+    c.add_argument("--seed", type=_seed, metavar="S", help="seed for every scenario (default: the first's)")
     c.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/compare/<run-id>/)")
-    c.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
+    c.add_argument("--workers", type=_workers, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
     _add_spread(c)
     _add_set(c)
 
@@ -106,8 +140,8 @@ def _parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="write a self-contained HTML report of a scenario, a run's results folder "
                         "or a comparison's folder")
     rp.add_argument("source", type=Path, metavar="FILE|RESULTS_DIR")
-    rp.add_argument("--replications", type=_positive, metavar="N", help="when running a scenario file")
-    rp.add_argument("--seed", type=int, metavar="S", help="when running a scenario file")
+    rp.add_argument("--replications", type=_replications, metavar="N", help="when running a scenario file")
+    rp.add_argument("--seed", type=_seed, metavar="S", help="when running a scenario file")
     rp.add_argument("--out", type=Path, metavar="DIR", help="where to write (default: the results folder)")
     _add_spread(rp)
     _add_set(rp)
@@ -119,14 +153,14 @@ def _parser() -> argparse.ArgumentParser:
     se.add_argument("--method", choices=("given", "sobol", "morris"), default="given",
                     help="given: the run's own replications (RBD-FAST); sobol: a Saltelli design; morris: a Morris "
                     "design (default given)")
-    se.add_argument("--replications", type=_positive, metavar="N",
+    se.add_argument("--replications", type=_replications, metavar="N",
                     help="given: replications of the run (default 10,000); sobol/morris: per design point (default 8)")
     se.add_argument("--samples", type=_positive, metavar="N",
                     help="sobol: Saltelli base samples, a power of two (default 256); morris: trajectories (default 20)")
     se.add_argument("--top", type=_positive, metavar="K",
                     help="sobol/morris: only the K inputs that explain most on given data (default 8 for sobol, all for morris)")
-    se.add_argument("--seed", type=int, metavar="S", help="when running a scenario file")
-    se.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
+    se.add_argument("--seed", type=_seed, metavar="S", help="when running a scenario file")
+    se.add_argument("--workers", type=_workers, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
     se.add_argument("--out", type=Path, metavar="DIR",
                     help="where to write (default results/<id>/sensitivity/<run-id>/, or RESULTS_DIR/sensitivity/<run-id>/)")
 
@@ -139,9 +173,9 @@ def _parser() -> argparse.ArgumentParser:
     di.add_argument("--min-density", type=float, metavar="D",
                     help="the smallest density a box may have (default: halfway from the base rate to 1)")
     di.add_argument("--boxes", type=_positive, default=2, metavar="N", help="at most N boxes (default 2)")
-    di.add_argument("--replications", type=_positive, metavar="N", help="when running a scenario file (default 10,000)")
-    di.add_argument("--seed", type=int, metavar="S", help="when running a scenario file")
-    di.add_argument("--workers", type=int, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
+    di.add_argument("--replications", type=_replications, metavar="N", help="when running a scenario file (default 10,000)")
+    di.add_argument("--seed", type=_seed, metavar="S", help="when running a scenario file")
+    di.add_argument("--workers", type=_workers, default=1, metavar="N", help="local processes (default 1; 0 = all cores)")
     di.add_argument("--out", type=Path, metavar="DIR",
                     help="where to write (default results/<id>/discovery/<run-id>/, or RESULTS_DIR/discovery/<run-id>/)")
 
@@ -187,6 +221,7 @@ def _print_problems(problems) -> None:
 
 def _cmd_validate(args) -> int:
     from .evidence import load_scenario
+    from .scenario.yamlio import InputError
 
     status = EXIT_OK
     for path in args.files:
@@ -218,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv.insert(0, "run")  # `python -m sim FILE` is short for `python -m sim run FILE`
     args = _parser().parse_args(argv)
+    from .scenario.yamlio import InputError
+
     handler = {"validate": _cmd_validate, "schema": _cmd_schema, "dashboard": _cmd_dashboard}.get(args.command)
     if handler is None:
         from . import commands
@@ -233,4 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # e.g. `python -m sim run ... | head`
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python's exit flush quiet
+        return EXIT_FAILED
+    except OSError as exc:  # the disk is full, a folder vanished, ...: the machine's problem, not a bug
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_FAILED

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from . import api
 from .evidence import LoadedScenario, load_scenario
 from .experiment.executors import default_workers, local_executor
 from .results import RunResult
-from .results.storage import ResultsExist, default_dir, staged_dir
+from .results.storage import DamagedResults, OutError, ResultsExist, check_target, default_dir, staged_dir
 from .scenario.overrides import parse_sets
 from .scenario.yamlio import InputError, Problem
 
@@ -106,9 +105,16 @@ def format_summary(result: RunResult, names: dict | None = None) -> str:
 
 
 def _refuse_existing(out: Path) -> None:
-    """Results are never overwritten: say so before any work is done."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError([Problem(str(out), None, "--out", "already exists and is not empty; results are never overwritten")])
+    """A results folder that cannot be written (results are never overwritten; a file,
+    ``/dev/null``, a folder we may not write in) is refused before any work is done."""
+    try:
+        check_target(out)
+    except OutError as exc:
+        raise InputError([Problem(str(out), None, "--out", exc.message)]) from None
+
+
+def _damaged(exc: DamagedResults) -> InputError:
+    return InputError([Problem(str(exc.file), exc.line, "", exc.message)])
 
 
 def _load(path: Path, args) -> LoadedScenario:
@@ -127,8 +133,9 @@ def cmd_run(args) -> int:
     out = args.out or default_dir(RESULTS_ROOT, sc.id, seed)
     _refuse_existing(out)
     workers = args.workers if args.workers != 0 else default_workers()
+    stage = staged_dir(out, unique=args.out is None)  # a default name taken meanwhile: the next one
     try:
-        with staged_dir(out) as tmp:
+        with stage as tmp:
             # The per-state rows and the inputs stream into the folder block by block, so memory
             # stays flat in the number of replications; the folder appears only when complete.
             with local_executor(workers) as executor:
@@ -137,23 +144,25 @@ def cmd_run(args) -> int:
             print(format_summary(result))
             result.write_into(tmp)
             if not args.no_figures:
-                _write_figures(result, tmp)
+                _write_figures(result, tmp, svg=args.svg)
     except ResultsExist as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"\nresults: {out}")
+    print(f"\nresults: {stage.final}")
     return 0
 
 
 def cmd_sweep(args) -> int:
     from .experiment.design import load_sweep
-    from .experiment.executors import dask_executor
+    from .experiment.executors import ExecutorUnavailable, dask_executor
     from .results.sweep import SweepFolderError, format_points, run_sweep
 
     if args.resume and args.out is None:
         raise InputError([Problem(str(args.file), None, "--resume", "needs --out DIR: the folder of the sweep to continue")])
-    plan = load_sweep(args.file, replications=args.replications)
+    plan = load_sweep(args.file, replications=args.replications, seed=args.seed)
     out = args.out or default_dir(RESULTS_ROOT, plan.sweep.id, plan.seed)
+    if not (args.resume or out.is_dir()):  # a folder in use is for --resume; the sweep says so
+        _refuse_existing(out)
     units = len(plan.points) * -(-plan.replications // plan.block_size)
     if args.scheduler:
         where = f"Dask cluster {args.scheduler}"
@@ -166,17 +175,27 @@ def cmd_sweep(args) -> int:
         in_flight = 4 * workers
     print(f"sweep {plan.sweep.id}: {len(plan.points)} points × {plan.replications} replications "
           f"({units} units of ≤{plan.block_size}), seed {plan.seed}, on {where}")
-    print(f"results: {out}" + ("  (resuming)" if args.resume else ""))
     try:
         with context as executor:
-            outcome = run_sweep(plan, out, executor, resume=args.resume, in_flight=in_flight)
+            outcome = run_sweep(plan, out, executor, resume=args.resume, in_flight=in_flight,
+                                unique=args.out is None)
+    except ExecutorUnavailable as exc:
+        raise InputError([Problem(args.scheduler, None, "--scheduler", str(exc))]) from None
     except SweepFolderError as exc:
         raise InputError([Problem(str(out), None, "--out", str(exc))]) from None
+    except DamagedResults as exc:
+        raise _damaged(exc) from None
+    except OSError as exc:  # a full disk, ...: the units already written stay, and --resume continues
+        print(f"error: cannot write the sweep's results in {out}: {exc.strerror or exc}; the finished units "
+              f"are kept: fix the cause, then --resume --out {out}", file=sys.stderr)
+        return 1
+    out = outcome.folder
+    print(f"results: {out}" + ("  (resumed)" if args.resume else ""))
     print(format_points(outcome.points, plan.parameter_paths))
     if plan.sweep.design.kind in ("morris", "sobol") and not outcome.failures:
         _sweep_indices(outcome, plan, out)
     if not args.no_figures:
-        _write_sweep_figures(outcome, plan, out)
+        _write_sweep_figures(outcome, plan, out, svg=args.svg)
     print(f"\n{outcome.units_total} units: {outcome.units_run} run now, {outcome.units_skipped} already on disk, "
           f"{len(outcome.failures)} failed")
     if outcome.failures:
@@ -207,17 +226,17 @@ def _sweep_indices(outcome, plan, folder: Path) -> None:
         print(f"  {line}")
 
 
-def _write_sweep_figures(outcome, plan, folder: Path) -> None:
+def _write_sweep_figures(outcome, plan, folder: Path, svg: bool = False) -> None:
     from .figures import save_sweep_figures
     from .results.sweep import describe
 
-    save_sweep_figures(outcome.points, describe(plan), folder / "figures")
+    save_sweep_figures(outcome.points, describe(plan), folder / "figures", svg=svg)
 
 
-def _write_figures(result: RunResult, folder: Path) -> list[Path]:
+def _write_figures(result: RunResult, folder: Path, svg: bool = False) -> list[Path]:
     from .figures import save_run_figures
 
-    return save_run_figures(result, folder / "figures")
+    return save_run_figures(result, folder / "figures", svg=svg)
 
 
 def _pngs(paths: list[Path]) -> dict[str, Path]:
@@ -230,30 +249,44 @@ def cmd_plot(args) -> int:
     from .results import load
 
     folder = args.folder
-    if (folder / "points.parquet").is_file() and (folder / "sweep.json").is_file():
-        from .results.storage import read_parquet
+    try:
+        if (folder / "points.parquet").is_file() and (folder / "sweep.json").is_file():
+            from .results.storage import read_parquet
+            from .results.sweep import read_description
 
-        described = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
-        written = save_sweep_figures(read_parquet(folder / "points.parquet"), described, folder / "figures")
-    elif (folder / "runs.parquet").is_file():
-        written = _write_figures(load(folder), folder)
-    elif (folder / "comparison.csv").is_file():
-        runs = [load(p.parent) for p in sorted(folder.glob("*/runs.parquet"))]
-        order = list(pd.read_csv(folder / "comparison.csv")["scenario"])
-        runs.sort(key=lambda r: order.index(r.scenario.id) if r.scenario.id in order else len(order))
-        stored = folder / "differences.csv"
-        diffs = pd.read_csv(stored, keep_default_na=False, na_values=[""]) if stored.is_file() else None
-        written = save_comparison_figures(runs, folder / "figures", diffs)
-    elif (folder / "explain.json").is_file():
-        from .figures.explain import waterfall
-        from .figures.save import save_figure
-        from .results.explain import Explanation
+            described = read_description(folder / "sweep.json")
+            points = read_parquet(folder / "points.parquet")
+            absent = [p for p in described["parameters"] if p not in points.columns]
+            if absent:
+                raise DamagedResults(folder / "points.parquet", f"does not match sweep.json (no column {absent[0]})")
+            written = save_sweep_figures(points, described, folder / "figures", svg=True)
+        elif (folder / "runs.parquet").is_file():
+            written = _write_figures(load(folder), folder, svg=True)
+        elif (folder / "comparison.csv").is_file():
+            runs = [load(p.parent) for p in sorted(folder.glob("*/runs.parquet"))]
+            if not runs:
+                raise DamagedResults(folder, "a comparison without the runs it compares (no */runs.parquet)")
+            try:
+                order = list(pd.read_csv(folder / "comparison.csv")["scenario"])
+            except (ValueError, KeyError, OSError) as exc:
+                raise DamagedResults(folder / "comparison.csv", f"damaged ({exc})") from None
+            runs.sort(key=lambda r: order.index(r.scenario.id) if r.scenario.id in order else len(order))
+            stored = folder / "differences.csv"
+            diffs = pd.read_csv(stored, keep_default_na=False, na_values=[""]) if stored.is_file() else None
+            written = save_comparison_figures(runs, folder / "figures", diffs, svg=True)
+        elif (folder / "explain.json").is_file():
+            from .figures.explain import waterfall
+            from .figures.save import save_figure
+            from .results.explain import Explanation
 
-        stored = Explanation.read(folder)
-        written = save_figure(waterfall(stored.effects, stored.totals, stored.about), folder / "figures", "waterfall")
-    else:
-        raise InputError([Problem(str(folder), None, "", "not a results folder of sim (no runs.parquet, "
-                                  "points.parquet, comparison.csv or explain.json)")])
+            stored = Explanation.read(folder)
+            written = save_figure(waterfall(stored.effects, stored.totals, stored.about), folder / "figures",
+                                  "waterfall", svg=True)
+        else:
+            raise InputError([Problem(str(folder), None, "", "not a results folder of sim (no runs.parquet, "
+                                      "points.parquet, comparison.csv or explain.json)")])
+    except DamagedResults as exc:
+        raise _damaged(exc) from None
     for path in written:
         print(path)
     return 0
@@ -283,6 +316,7 @@ def cmd_compare(args) -> int:
     reps = first.replications if args.replications is None else args.replications
     out = args.out or default_dir(RESULTS_ROOT, "compare", seed)
     _refuse_existing(out)
+    stage = staged_dir(out, unique=args.out is None)
     workers = args.workers if args.workers != 0 else default_workers()
     results = []
     with local_executor(workers) as executor:
@@ -299,7 +333,7 @@ def cmd_compare(args) -> int:
     diffs = differences(results)
     if not diffs.empty:
         print("\n" + format_differences(diffs))
-    with staged_dir(out) as tmp:
+    with stage as tmp:
         for r in results:
             sub = tmp / r.scenario.id
             sub.mkdir()
@@ -309,7 +343,7 @@ def cmd_compare(args) -> int:
         if not diffs.empty:
             diffs.to_csv(tmp / "differences.csv", index=False)
         save_comparison_figures(results, tmp / "figures", diffs if not diffs.empty else None)
-    print(f"\nresults: {out}")
+    print(f"\nresults: {stage.final}")
     return 0
 
 
@@ -375,14 +409,15 @@ def cmd_explain(args) -> int:
     result = explain(steps, runs, outcomes, seed, block, registers=(la.register, lb.register),
                      files=(str(args.a), str(args.b)))
     print(format_explanation(result))
-    with staged_dir(out) as tmp:
+    stage = staged_dir(out, unique=args.out is None)
+    with stage as tmp:
         result.write_into(tmp)
         write_json(tmp / "manifest.json", manifest(
             command="explain", scenarios=[a.id, b.id], scenario_files=[str(args.a), str(args.b)],
             scenario_sha256=[la.file_hash, lb.file_hash], seed=seed, replications=reps, block_size=block,
             outcomes=[o.name for o in outcomes]))
         save_figure(waterfall(result.effects, result.totals, result.about), tmp / "figures", "waterfall")
-    print(f"\nresults: {out}")
+    print(f"\nresults: {stage.final}")
     return 0
 
 
@@ -432,11 +467,12 @@ def cmd_report(args) -> int:
         _refuse_existing(out)
         result = api.run(loaded, replications=args.replications, seed=seed, progress=True,
                          spread_points=args.spread_points)
-        with staged_dir(out) as tmp:
+        stage = staged_dir(out, unique=args.out is None)
+        with stage as tmp:
             result.write_into(tmp)
             figures = _pngs(_write_figures(result, tmp))
             write_report(result, tmp / "report.html", figures, manifest=result.manifest())
-        path = out / "report.html"
+        path = stage.final / "report.html"
     print(path)
     return 0
 
@@ -481,7 +517,10 @@ def _source_result(source: Path, what: str):
 
     if not (source / "runs.parquet").is_file():
         raise InputError([Problem(str(source), None, "", "not a run's results folder (no runs.parquet)")])
-    result = load(source)
+    try:
+        result = load(source)
+    except DamagedResults as exc:
+        raise _damaged(exc) from None
     if result.inputs is None:
         raise InputError([Problem(str(source), None, "", f"{what} needs the uncertain inputs of each replication "
                                   "(inputs.parquet), which this folder lacks; run the scenario file instead")])
@@ -555,7 +594,8 @@ def cmd_sensitivity(args) -> int:
     print("\nTop drivers:")
     for line in SA.sentences(sens):
         print(f"  {line}")
-    with staged_dir(out) as tmp:
+    stage = staged_dir(out, unique=args.out is None)
+    with stage as tmp:
         sens.write(tmp)
         for name, frame in extra.items():
             from .results.storage import write_parquet
@@ -565,7 +605,7 @@ def cmd_sensitivity(args) -> int:
             (tmp / "run").mkdir()
             result.write_into(tmp / "run")
         save_sensitivity_figures(sens, tmp / "figures")
-    print(f"\n{time.perf_counter() - started:.0f} s; results: {out}")
+    print(f"\n{time.perf_counter() - started:.0f} s; results: {stage.final}")
     return 0
 
 
@@ -662,11 +702,12 @@ def cmd_discover(args) -> int:
     print()
     for line in DI.sentences(found):
         print(line)
-    with staged_dir(out) as tmp:
+    stage = staged_dir(out, unique=args.out is None)
+    with stage as tmp:
         found.write(tmp)
         if not source.is_dir():
             (tmp / "run").mkdir()
             result.write_into(tmp / "run")
         save_discovery_figures(found, tmp / "figures")
-    print(f"\n{time.perf_counter() - started:.0f} s; results: {out}")
+    print(f"\n{time.perf_counter() - started:.0f} s; results: {stage.final}")
     return 0

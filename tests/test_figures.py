@@ -113,8 +113,15 @@ RUN_FIGURES = ["force_distribution", "troops_by_state", "outcome_funnel", "timel
 
 @pytest.fixture(scope="module")
 def saved(paris, tmp_path_factory):
-    """The run figures written once by save_run_figures."""
-    return figures.save_run_figures(paris, tmp_path_factory.mktemp("run") / "figures")
+    """The run figures written once by save_run_figures, with SVG."""
+    return figures.save_run_figures(paris, tmp_path_factory.mktemp("run") / "figures", svg=True)
+
+
+def test_save_run_figures_writes_png_only_unless_asked(paris, tmp_path):
+    """SVG costs as much as PNG: the default run draws PNG alone."""
+    paths = figures.save_run_figures(paris, tmp_path)
+    assert sorted(p.name for p in paths) == sorted(f"{n}.png" for n in RUN_FIGURES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.png" for n in RUN_FIGURES)
 
 
 def test_save_run_figures_writes_named_pairs(saved):
@@ -573,7 +580,7 @@ def test_comparison_trend_needs_two_dates(paris, without_us, tmp_path):
     undated = dataclasses.replace(without_us, scenario=without_us.scenario.model_copy(update={"as_of": None}))
     assert figures.comparison_trend([paris, undated]) is None
     assert figures.comparison_trend([undated]) is None
-    paths = figures.save_comparison_figures([paris, undated], tmp_path / "cmp")
+    paths = figures.save_comparison_figures([paris, undated], tmp_path / "cmp", svg=True)
     assert sorted(p.name for p in paths) == ["comparison.png", "comparison.svg"]
 
 

@@ -103,7 +103,7 @@ def test_figures_are_embedded_pngs(paris, report):
 
 
 def test_given_figure_files_are_embedded(paris, tmp_path):
-    paths = save_run_figures(paris, tmp_path / "figures")
+    paths = save_run_figures(paris, tmp_path / "figures", svg=True)
     pngs = {p.stem: p for p in paths if p.suffix == ".png"}
     page = write_report(paris, tmp_path / "a.html", pngs, sensitivity=None).read_text(encoding="utf-8")
     embedded = re.findall(r'data:image/png;base64,([A-Za-z0-9+/=]+)', page)

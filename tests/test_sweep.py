@@ -254,6 +254,14 @@ INVALID_SWEEPS = {
     "unknown parameter": ("parameters: {russia.violence: [0.1]}\n", "unknown field"),
     "sobol not power of two": ("parameters: {russia.opportunity_per_month: {low: 0, high: 1}}\ndesign: {kind: sobol, points: 10}\n", "power of two"),
     "negative replications": ("parameters: {russia.opportunity_per_month: [0.1]}\nreplications: -5\n", "replications: expected greater than or equal to 1"),
+    "NaN level": ("parameters: {russia.acceptance.without_troops: [0.2, .nan]}\n",
+                  "sweep.yaml:2: parameters.russia.acceptance.without_troops[1]: expected a finite number, found nan"),
+    "infinite range": ("parameters: {russia.acceptance.without_troops: {start: 0, stop: .inf, step: 0.1}}\n",
+                       "parameters.russia.acceptance.without_troops.stop: expected a finite number, found inf"),
+    "bool level": ("parameters: {russia.acceptance.without_troops: [0.2, yes]}\n",
+                   "without_troops[1]: expected a number or a level name, found True"),
+    "bool replications": ("parameters: {russia.acceptance.without_troops: [0.2]}\nreplications: true\n",
+                          "sweep.yaml:3: replications: expected a whole number, found true"),
 }
 
 
@@ -301,3 +309,145 @@ seed: 5
     ceasefire = indices[(indices["outcome"] == "ceasefire") & (indices["index"] == key)].set_index("input")
     assert ceasefire.loc["united_states.backstop", "estimate"] > ceasefire.loc["package.monitoring.attribution",
                                                                                "estimate"]
+
+
+# --------------------------------------------------------------------------- limits and faults
+
+
+def test_a_sweeps_points_are_capped_before_any_is_made():
+    """Counted from the axes, not expanded: a 10,001 × 1,001 grid is refused at once."""
+    from pydantic import ValidationError
+
+    from sim.experiment.design import MAX_POINTS, Sweep
+
+    grid = {"scenario": "x.yaml", "parameters": {
+        "russia.acceptance.without_troops": {"start": 0, "stop": 1, "step": 0.0001},
+        "states.DEU.troops.willingness": {"low": 0, "high": 1, "levels": 1000}}}
+    with pytest.raises(ValidationError, match=f"at most {MAX_POINTS:,} points; this one has 10,001,000"):
+        Sweep.model_validate(grid)
+    morris = {"scenario": "x.yaml", "design": {"kind": "morris", "trajectories": 5000}, "parameters": {
+        "russia.acceptance.without_troops": {"low": 0, "high": 1}, "united_states.backstop": ["none", "direct"]}}
+    with pytest.raises(ValidationError, match="5,000 trajectories × \\(2 parameters \\+ 1\\)"):
+        Sweep.model_validate(morris)
+
+
+def test_too_many_points_is_a_message_on_the_parameters_line(tmp_path, capsys, monkeypatch):
+    from sim.experiment import design
+
+    monkeypatch.setattr(design, "MAX_POINTS", 10)
+    path = write_sweep(tmp_path, "parameters:\n  russia.acceptance.without_troops: [0.1, 0.2, 0.3, 0.4]\n"
+                                 "  united_states.backstop: [none, political, enablers, direct]\n")
+    assert main(["sweep", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:2: parameters: a sweep may have at most 10 points; this one has 16 (4 × 4)" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_morris_design_without_salib_names_the_extra_and_the_line(tmp_path, capsys, monkeypatch):
+    for name in ("SALib", "SALib.sample", "SALib.sample.morris"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if the analysis extra were not installed
+    path = write_sweep(tmp_path, "parameters:\n  russia.acceptance.without_troops: {low: 0, high: 1}\n"
+                                 "design: {kind: morris, trajectories: 2}\n")
+    assert main(["sweep", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:4: design.kind: a morris design needs SALib, which comes with the 'analysis' extra: " \
+           'pip install -e ".[analysis]"' in err
+
+
+def test_a_kill_before_the_description_is_written_leaves_a_folder_that_starts_again(small_plan, serial_points,
+                                                                                     tmp_path, monkeypatch):
+    from sim.results import storage
+
+    real = storage.write_json
+
+    def killed(path, data):
+        if path.name == "sweep.json":
+            raise KeyboardInterrupt  # the process dies between creating the folder and describing it
+        real(path, data)
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(storage, "write_json", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(small_plan, out, executor=None, progress=False)
+    monkeypatch.setattr(storage, "write_json", real)
+    assert not out.exists() or not any(out.iterdir())
+    points = run_sweep(small_plan, out, executor=None, resume=True, progress=False).points
+    pd.testing.assert_frame_equal(points, serial_points)
+
+
+def test_a_damaged_description_is_a_message(small_plan, tmp_path, capsys):
+    path = write_sweep(tmp_path, SMALL)
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(out), "--no-figures"]) == 0
+    (out / "sweep.json").write_text('{"fingerprint": "')  # cut short
+    capsys.readouterr()
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(out), "--resume", "--no-figures"]) == 2
+    err = capsys.readouterr().err
+    assert f"{out / 'sweep.json'}: damaged JSON" in err and "cannot be resumed" in err and "Traceback" not in err
+
+
+def test_an_empty_unit_file_runs_again_on_resume(small_plan, serial_points, tmp_path, capsys):
+    out = tmp_path / "out"
+    run_sweep(small_plan, out, executor=None, progress=False)
+    unit = out / "units" / "p000002-b00001.parquet"
+    unit.write_bytes(b"")  # e.g. a crash of the machine before the data reached the disk
+    (out / "points.parquet").unlink()
+    again = run_sweep(small_plan, out, executor=None, resume=True, progress=False)
+    assert again.units_run == 1
+    assert f"{unit}: damaged (empty or cut short); the unit runs again" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(again.points, serial_points)
+
+
+POOL_OWNER = """\
+import sys, time
+from sim.experiment.executors import local_executor
+with local_executor(2) as pool:
+    for f in [pool.submit(time.sleep, 0.5) for _ in range(2)]:
+        f.result()
+    print(*pool._processes, flush=True)
+    time.sleep(600)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_exit_when_the_parent_is_killed():
+    proc = subprocess.Popen([sys.executable, "-c", POOL_OWNER], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    workers = [int(p) for p in proc.stdout.readline().split()]
+    assert len(workers) == 2 and not any(_gone(p) for p in workers)
+    proc.kill()  # SIGKILL: no clean-up runs in the parent
+    proc.wait()
+    deadline = time.monotonic() + 15
+    try:
+        while time.monotonic() < deadline and not all(_gone(p) for p in workers):
+            time.sleep(0.1)
+        assert all(_gone(p) for p in workers), "pool workers outlived their parent"
+    finally:
+        for pid in workers:
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("address,fragment", [
+    ("tcp://127.0.0.1:1", "cannot reach a Dask scheduler at 'tcp://127.0.0.1:1'"),
+    ("no-such-scheme://host:1", "unknown address scheme"),
+    ("tcp://localhost:notaport", "cannot reach a Dask scheduler"),
+])
+def test_an_unreachable_or_malformed_scheduler_is_a_message(tmp_path, capsys, monkeypatch, address, fragment):
+    pytest.importorskip("dask.distributed")
+    from sim.experiment import executors
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", 1, raising=False)
+    path = write_sweep(tmp_path, SMALL)
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--scheduler", address, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{address}: --scheduler: " in err and fragment in err and "Traceback" not in err
+    assert not out.exists()

@@ -168,3 +168,55 @@ def test_cli_through_a_subprocess():
     assert proc.returncode == 2
     assert "did you mean 'willingness'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_large_file_without_aliases_is_read(tmp_path, monkeypatch):
+    """The alias limit counts only what aliases add: a big plain file is not refused for it."""
+    from sim.scenario import yamlio
+
+    monkeypatch.setattr(yamlio, "MAX_EXPANDED_NODES", 1000)  # small, so the file need not be
+    path = tmp_path / "big.yaml"
+    path.write_text("values:\n" + "".join(f"  - {i}\n" for i in range(3000)))
+    assert len(yamlio.read_yaml(path).data["values"]) == 3000
+    path.write_text("a: &a [" + ", ".join(["1"] * 100) + "]\nb: [" + ", ".join(["*a"] * 20) + "]\n")
+    with pytest.raises(yamlio.InputError, match="aliases expand to more than 1,000 nodes"):
+        yamlio.read_yaml(path)
+
+
+def test_aliases_that_nest_deep_are_refused_with_a_line(tmp_path, capsys):
+    # Each alias wraps the one before: small in nodes, but 300 levels deep once expanded.
+    path = tmp_path / "chain.yaml"
+    path.write_text("title: chain\n" + "".join(f"a{i}: &a{i} [{f'*a{i - 1}' if i else 1}]\n" for i in range(300)))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:" in err and "nested more than 100 levels deep (through alias" in err
+    assert "Traceback" not in err
+
+
+def test_a_long_extends_chain_is_a_message_not_a_recursion_error(tmp_path, capsys):
+    n = 500
+    for i in range(n):
+        (tmp_path / f"v{i}.yaml").write_text(f"extends: v{i + 1}.yaml\n")
+    (tmp_path / f"v{n}.yaml").write_text("title: the end of the chain\n")
+    assert main(["validate", str(tmp_path / "v0.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "v16.yaml:1: extends: more than 16 files extend one another, starting from v0.yaml" in err
+    assert "Traceback" not in err
+
+
+def test_an_unbounded_normal_survives_the_results_round_trip(tmp_path):
+    """JSON has no infinity: an unbounded side is stored as null (scenario.json) and read back as unbounded."""
+    from sim.results.storage import write_json
+
+    normal = params.Normal(dist="normal", mean=20, sd=5, low=0)
+    write_json(tmp_path / "n.json", normal.model_dump(mode="json", by_alias=True))
+    again = params.Normal.model_validate(json.loads((tmp_path / "n.json").read_text()))
+    assert again.support() == (0, float("inf")) and again == normal
+
+
+def test_the_command_line_caps_replications_as_the_schema_does():
+    from sim import cli
+    from sim.experiment import design
+
+    caps = {m.le for m in schema.Run.model_fields["replications"].metadata if hasattr(m, "le")}
+    assert caps == {cli.MAX_REPLICATIONS} == {design.MAX_REPLICATIONS}

@@ -8,6 +8,7 @@ many workers ran the blocks, nor on the executor.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -36,6 +37,15 @@ def plan(replications: int, block_size: int) -> list[Block]:
     ]
 
 
+def progress_bar(**kwargs) -> tqdm:
+    """A tqdm bar on stderr.  Only this process draws bars, so a thread lock guards them:
+    tqdm's default lock is a multiprocessing one, which (with Mesa's spawn start method)
+    starts a resource-tracker process that outlives the run."""
+    if not hasattr(tqdm, "_lock"):
+        tqdm.set_lock(threading.RLock())
+    return tqdm(file=sys.stderr, **kwargs)
+
+
 def _run(args: tuple[Scenario, Block, int]) -> BlockResult:
     scenario, block, seed = args
     return run_block(scenario, block.size, block.index, seed, block.first)
@@ -51,8 +61,7 @@ def iter_blocks(
 ) -> Iterator[BlockResult]:
     """Yield each block's results in block order (``executor=None`` runs in this process)."""
     blocks = plan(replications, block_size)
-    bar = tqdm(total=replications, unit="rep", delay=1.0, file=sys.stderr, disable=not progress,
-               desc=scenario.id)
+    bar = progress_bar(total=replications, unit="rep", delay=1.0, disable=not progress, desc=scenario.id)
     try:
         work = [(scenario, b, seed) for b in blocks]
         results = map(_run, work) if executor is None else executor.map(_run, work)

@@ -48,6 +48,12 @@ from ..model.streams import name_words
 
 PATH = r"^[a-z_]+(\.([A-Za-z0-9_]+|\*))+$"  # states.*.x: every state
 
+#: Most points a sweep may have.  Every point is expanded and validated as a whole
+#: scenario before anything runs, so the limit is checked before any of that.
+MAX_POINTS = 10_000
+#: Most replications per point, as for a scenario's ``run.replications``.
+MAX_REPLICATIONS = 10_000_000
+
 
 class Range(Strict):
     """``start``, ``start + step``, … up to and including ``stop`` (within rounding)."""
@@ -64,9 +70,11 @@ class Range(Strict):
             raise ValueError("the range has more than 10,000 values")
         return self
 
+    def count(self) -> int:
+        return int(math.floor((self.stop - self.start) / self.step + 1e-9)) + 1
+
     def values(self) -> list[float]:
-        n = int(math.floor((self.stop - self.start) / self.step + 1e-9)) + 1
-        return [round(self.start + i * self.step, 12) for i in range(n)]
+        return [round(self.start + i * self.step, 12) for i in range(self.count())]
 
 
 class Bounds(Strict):
@@ -88,6 +96,21 @@ class Bounds(Strict):
         return [float(v) for v in np.linspace(self.low, self.high, self.levels)]
 
 
+def _value_tag(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "level"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "number"
+    return None
+
+
+#: One value of a list axis: a number or a level name (never a bool, which YAML reads from yes/no).
+AxisValue = Annotated[
+    Union[Annotated[float, Tag("number")], Annotated[str, Tag("level")]],
+    Discriminator(_value_tag, custom_error_type="axis", custom_error_message="expected a number or a level name"),
+]
+
+
 def _axis_tag(value: Any) -> str | None:
     if isinstance(value, list):
         return "list"
@@ -100,7 +123,7 @@ def _axis_tag(value: Any) -> str | None:
 
 Axis = Annotated[
     Union[
-        Annotated[list[Union[float, str]], Tag("list"), Field(min_length=1)],
+        Annotated[list[AxisValue], Tag("list"), Field(min_length=1)],
         Annotated[Range, Tag("range")],
         Annotated[Bounds, Tag("bounds")],
     ],
@@ -153,6 +176,29 @@ class Sweep(Strict):
                 ))
         return self
 
+    @model_validator(mode="after")
+    def _size(self):
+        n, how = self.point_count()
+        if n > MAX_POINTS:
+            where = "parameters" if self.design.kind == "grid" else "design"
+            raise ValueError(f"{where}: a sweep may have at most {MAX_POINTS:,} points; this one has "
+                             f"{n:,} ({how}); use fewer values or a sampled design with fewer points")
+        return self
+
+    def point_count(self) -> tuple[int, str]:
+        """How many points the design has, and how that number comes about (computed, not expanded)."""
+        kind = self.design.kind
+        if kind == "grid":
+            sizes = [a.count() if isinstance(a, Range) else (a.levels or 0) if isinstance(a, Bounds) else len(a)
+                     for a in self.parameters.values()]
+            return math.prod(sizes), " × ".join(f"{k:,}" for k in sizes)
+        k = len(self.parameters)
+        if kind == "morris":
+            return self.design.trajectories * (k + 1), f"{self.design.trajectories:,} trajectories × ({k} parameters + 1)"
+        if kind == "sobol":
+            return self.design.points * (k + 2), f"{self.design.points:,} base samples × ({k} parameters + 2)"
+        return self.design.points, f"{kind} points"
+
 
 @dataclass
 class SweepPlan:
@@ -200,12 +246,16 @@ def _latin_hypercube(d: int, n: int, rng: np.random.Generator) -> np.ndarray:
     return engine.random(n)
 
 
+class MissingExtra(Exception):
+    """A design needs an optional dependency that is not installed."""
+
+
 def _salib(kind: str):
     try:
         from SALib.sample import morris, sobol
     except ImportError:
-        raise InputError([Problem("", None, "design.kind",
-                                  f'a {kind} design needs SALib, from the analysis extra: pip install -e ".[analysis]"')]) from None
+        raise MissingExtra(f"a {kind} design needs SALib, which comes with the 'analysis' extra: "
+                           'pip install -e ".[analysis]"') from None
     return morris if kind == "morris" else sobol
 
 
@@ -266,10 +316,11 @@ def _fingerprint(raw: dict, base: LoadedScenario, replications: int, block_size:
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 
-def load_sweep(path: str | Path, replications: int | None = None) -> SweepPlan:
+def load_sweep(path: str | Path, replications: int | None = None, seed: int | None = None) -> SweepPlan:
     """Read, validate and expand a sweep file; every point's scenario is validated.
 
-    Raises :class:`InputError` with one problem per mistake.
+    ``replications`` (per point, 1 to :data:`MAX_REPLICATIONS`) and ``seed`` (>= 0)
+    override the file's.  Raises :class:`InputError` with one problem per mistake.
     """
     path = Path(path)
     doc = read_yaml(path)
@@ -286,10 +337,18 @@ def load_sweep(path: str | Path, replications: int | None = None) -> SweepPlan:
     if not scenario_path.is_file():
         raise InputError([located.problem(("scenario",), f"the scenario file does not exist: {sweep.scenario}")])
     base = load_scenario(scenario_path)
-    seed = base.scenario.run.seed if sweep.seed is None else sweep.seed
+    if replications is not None and not 1 <= replications <= MAX_REPLICATIONS:
+        raise InputError([Problem(str(path), None, "--replications",
+                                  f"expected 1 to {MAX_REPLICATIONS:,} replications per point, found {replications:,}")])
+    if seed is not None and seed < 0:
+        raise InputError([Problem(str(path), None, "--seed", f"expected a seed >= 0, found {seed}")])
+    seed = (base.scenario.run.seed if sweep.seed is None else sweep.seed) if seed is None else seed
     reps = sweep.replications if replications is None else replications
     block_size = min(sweep.block_size or base.scenario.run.block_size, reps)
-    points = design_points(sweep, seed)
+    try:
+        points = design_points(sweep, seed)
+    except MissingExtra as exc:
+        raise InputError([located.problem(("design", "kind"), str(exc))]) from None
     raw = base.located.data
 
     problems: list[Problem] = []

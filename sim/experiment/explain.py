@@ -26,7 +26,6 @@ the two files is swapped together with the multinational force that names it
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -127,13 +126,13 @@ def run_plan(p: Plan, replications: int, seed: int, block_size: int, executor: E
              columns: Iterable[str] | None = None, progress: bool = False) -> dict[Step, pd.DataFrame]:
     """Run every step with the same seed, replications and block size; each step's runs table
     (only ``columns`` when given, sorted by replication)."""
-    from tqdm import tqdm
+    from .blocks import progress_bar
 
     cols = None if columns is None else sorted({"replication", *columns})
     out: dict[Step, pd.DataFrame] = {}
     steps = p.steps
-    with tqdm(total=len(steps), desc=f"explain {p.a.id} → {p.b.id}", unit="scenario", disable=not progress,
-              file=sys.stderr, leave=False) as bar:
+    with progress_bar(total=len(steps), desc=f"explain {p.a.id} → {p.b.id}", unit="scenario",
+                      disable=not progress, leave=False) as bar:
         for step in steps:
             runs = run_scenario(p.scenarios[step], replications, seed, block_size, executor).runs
             runs = runs.sort_values("replication", kind="stable").reset_index(drop=True)

@@ -423,12 +423,13 @@ def comparison_trend(results: Sequence[RunResult]) -> Figure | None:
 
 
 def save_comparison_figures(results: Sequence[RunResult], folder: str | Path,
-                            diffs: pd.DataFrame | None = None) -> list[Path]:
+                            diffs: pd.DataFrame | None = None, svg: bool = False) -> list[Path]:
     """Write ``comparison`` (with the differences ``diffs``, the stored ``differences.csv``, or
-    computed from the runs) and, when the scenarios have two or more dates, ``comparison_trend``."""
+    computed from the runs) and, when the scenarios have two or more dates, ``comparison_trend``
+    (PNG, and SVG with ``svg``)."""
     results = list(results)
-    written = save_figure(comparison(results, diffs), folder, "comparison")
+    written = save_figure(comparison(results, diffs), folder, "comparison", svg=svg)
     trend = comparison_trend(results)
     if trend is not None:
-        written += save_figure(trend, folder, "comparison_trend")
+        written += save_figure(trend, folder, "comparison_trend", svg=svg)
     return written

@@ -657,9 +657,9 @@ def figures_for(result: RunResult) -> dict:
     return out
 
 
-def save_run_figures(result: RunResult, folder) -> list[Path]:
-    """Write the run figures as PNG and SVG into ``folder``; return the paths (PNG, SVG per figure)."""
+def save_run_figures(result: RunResult, folder, svg: bool = False) -> list[Path]:
+    """Write the run figures as PNG (and SVG with ``svg``) into ``folder``; return the paths."""
     written: list[Path] = []
     for name, draw in figures_for(result).items():
-        written += save_figure(draw(result), folder, name)
+        written += save_figure(draw(result), folder, name, svg=svg)
     return written

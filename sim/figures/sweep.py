@@ -473,8 +473,8 @@ def _hold(points: pd.DataFrame, params: list[str]) -> pd.DataFrame:
 
 
 def save_sweep_figures(points: pd.DataFrame, manifest: dict, folder: str | Path,
-                       outcomes: tuple[str, ...] = DEFAULT_OUTCOMES) -> list[Path]:
-    """Write the standard sweep figures (PNG + SVG) into ``folder``; return the paths.
+                       outcomes: tuple[str, ...] = DEFAULT_OUTCOMES, svg: bool = False) -> list[Path]:
+    """Write the standard sweep figures (PNG, and SVG with ``svg``) into ``folder``; return the paths.
 
     For each outcome present in the table (default ``force_ge_minimum``,
     ``violations_per_year`` and ``activated``): a heatmap over the first two varied parameters and a line
@@ -497,7 +497,8 @@ def save_sweep_figures(points: pd.DataFrame, manifest: dict, folder: str | Path,
             y = vary[1]
             sub = _hold(points, vary[2:])
             if len(sub) >= 2 and not sub.duplicated(subset=[x, y]).any():
-                written += save_figure(sweep_heatmap(sub, x, y, outcome, manifest), folder, f"sweep_heatmap_{outcome}")
+                written += save_figure(sweep_heatmap(sub, x, y, outcome, manifest), folder, f"sweep_heatmap_{outcome}",
+                                       svg=svg)
         if len(vary) == 2 and points[vary[1]].nunique() <= len(S.SERIES) and \
                 not points.duplicated(subset=[x, vary[1]]).any():
             fig = sweep_line(points, x, outcome, manifest, by=vary[1])
@@ -507,7 +508,7 @@ def save_sweep_figures(points: pd.DataFrame, manifest: dict, folder: str | Path,
                 fig = sweep_line(sub, x, outcome, manifest)
             else:
                 fig = sweep_points(points, x, outcome, manifest)
-                written += save_figure(fig, folder, f"sweep_points_{outcome}")
+                written += save_figure(fig, folder, f"sweep_points_{outcome}", svg=svg)
                 continue
-        written += save_figure(fig, folder, f"sweep_line_{outcome}")
+        written += save_figure(fig, folder, f"sweep_line_{outcome}", svg=svg)
     return written

@@ -19,7 +19,6 @@ Folder layout::
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -149,37 +148,77 @@ class RunResult:
             storage.write_json(tmp / "evidence.json", self.evidence)
 
 
+def _same_release(a: str, b: str) -> bool:
+    """Versions that read each other's results: the same major.minor (unknown versions pass)."""
+    if "unknown" in a or "unknown" in b:
+        return True
+    return a.split(".")[:2] == b.split(".")[:2]
+
+
 def load(folder: str | Path) -> RunResult:
-    """Read a results folder written by :meth:`RunResult.save`."""
+    """Read a results folder written by :meth:`RunResult.save`.
+
+    Raises :class:`~sim.results.storage.DamagedResults` naming the file when the
+    folder is not a run's, is damaged (a file missing or cut short), or was
+    written by another version of sim: never a default scenario in place of the run's.
+    """
+    from pydantic import ValidationError
+
+    from .. import __version__
+
     folder = Path(folder)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    scenario = Scenario.model_validate(json.loads((folder / "scenario.json").read_text(encoding="utf-8")))
+    if not folder.is_dir():
+        raise storage.DamagedResults(folder, "not a folder")
+    where = folder / "manifest.json"
+    manifest = storage.read_json(where)
+    written_by = (manifest.get("versions") or {}).get("sim") if isinstance(manifest.get("versions"), dict) else None
+    missing = [k for k in ("seed", "block_size", "replications") if not isinstance(manifest.get(k), int)]
+    if written_by is None or missing:
+        raise storage.DamagedResults(where, "not the manifest of a sim run (no "
+                                     + ", ".join(missing or ["versions.sim"]) + ")")
+    if not _same_release(str(written_by), __version__):
+        raise storage.DamagedResults(where, f"written by sim {written_by}; this is sim {__version__}, which may "
+                                     "read it differently: use that version, or run the scenario again")
+    where = folder / "scenario.json"
+    data = storage.read_json(where)
+    absent = [f.alias or name for name, f in Scenario.model_fields.items() if (f.alias or name) not in data]
+    if absent:  # `{}` would validate as the default scenario, and be drawn as if it were the run's
+        raise storage.DamagedResults(where, "not the full scenario a run writes (no " + ", ".join(absent[:4])
+                                     + (", ..." if len(absent) > 4 else "") + ")")
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        path = ".".join(str(p) for p in err["loc"])
+        raise storage.DamagedResults(where, f"not a scenario this version of sim reads ({path}: {err['msg']})") from None
+    runs = storage.read_parquet(folder / "runs.parquet")
+    if len(runs) != manifest["replications"] or "replication" not in runs.columns:
+        raise storage.DamagedResults(folder / "runs.parquet", f"holds {len(runs):,} replications; the manifest "
+                                     f"says {manifest['replications']:,}")
     return RunResult(
         scenario=scenario,
-        runs=storage.read_parquet(folder / "runs.parquet"),
+        runs=runs,
         states=storage.read_parquet(folder / "states.parquet"),
         timeline_counts=storage.read_parquet(folder / "timeline.parquet"),
         seed=manifest["seed"],
         block_size=manifest["block_size"],
         # the stored manifest travels with the result (versions, git commit, command, date)
-        meta={**manifest.get("meta", {}), "manifest": {k: v for k, v in manifest.items() if k != "meta"}},
-        evidence=(
-            json.loads((folder / "evidence.json").read_text(encoding="utf-8"))
-            if (folder / "evidence.json").is_file() else None
-        ),
+        meta={**(manifest.get("meta") or {}), "manifest": {k: v for k, v in manifest.items() if k != "meta"}},
+        evidence=storage.read_json(folder / "evidence.json") if (folder / "evidence.json").is_file() else None,
         stored_summary=_stored_summary(folder / "summary.json"),
         inputs=storage.read_parquet(folder / "inputs.parquet") if (folder / "inputs.parquet").is_file() else None,
         spread=storage.read_parquet(folder / "spread.parquet") if (folder / "spread.parquet").is_file() else None,
         spread_runs=(storage.read_parquet(folder / "spread_runs.parquet")
                      if (folder / "spread_runs.parquet").is_file() else None),
-        spread_inner=manifest.get("spread", {}).get("inner"),
+        spread_inner=(manifest.get("spread") or {}).get("inner"),
     )
 
 
 def _stored_summary(path: Path) -> Summary:
     """A folder's summary.json; one clear problem if another version of sim wrote it."""
+    data = storage.read_json(path)
     try:
-        return Summary.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        return Summary.from_dict(data)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
         reason = str(exc) if "another version" in str(exc) else "not the summary this version of sim writes"
         raise InputError([Problem(str(path), None, "", reason.splitlines()[0])]) from None

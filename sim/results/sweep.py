@@ -10,14 +10,16 @@ Layout of a sweep folder::
     figures/
 
 A killed sweep resumed with the same sweep file skips units already on disk;
-a unit file exists only once it is complete (temporary name, then rename), so
-nothing is lost, duplicated or half-written.  The points table is built one
-point at a time from the unit files, so memory stays flat in the replications.
+a unit file exists only once it is complete (temporary name, flushed to disk,
+then rename), so nothing is lost, duplicated or half-written; a unit file found
+damaged on resume is run again.  The folder itself appears in one rename with
+``sweep.json`` already in it, so a kill at any moment leaves either no folder
+or one that ``--resume`` accepts.  The points table is built one point at a
+time from the unit files, so memory stays flat in the replications.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from concurrent.futures import Executor
@@ -25,9 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from ..experiment.blocks import plan as plan_blocks
+from ..experiment.blocks import plan as plan_blocks, progress_bar
 from ..experiment.design import SweepPlan
 from ..experiment.units import Unit, UnitFailure, run_units
 from ..model.outcomes import BY_NAME, OUTCOMES
@@ -54,6 +57,19 @@ def units_of(plan: SweepPlan) -> list[Unit]:
     return [Unit(p, b) for p in range(len(plan.points)) for b in blocks]
 
 
+#: What sweep figures read from sweep.json.
+DESCRIPTION_KEYS = ("sweep", "scenario", "seed", "replications", "design", "parameters", "points")
+
+
+def read_description(path: Path) -> dict:
+    """A stored sweep.json, checked to be a sweep's description (:class:`storage.DamagedResults` if not)."""
+    held = storage.read_json(path)
+    missing = [k for k in DESCRIPTION_KEYS if k not in held]
+    if missing:
+        raise storage.DamagedResults(path, f"not a sweep's description (no {', '.join(missing)})")
+    return held
+
+
 def describe(plan: SweepPlan) -> dict:
     """What a sweep is (stored as sweep.json; also what sweep figures read)."""
     return {
@@ -71,28 +87,59 @@ def describe(plan: SweepPlan) -> dict:
     }
 
 
-def prepare(plan: SweepPlan, folder: Path, resume: bool) -> None:
-    """Create the folder, or check that it holds this very sweep when resuming."""
+def prepare(plan: SweepPlan, folder: Path, resume: bool, unique: bool = False) -> Path:
+    """Create the folder (its description in it from the start), or check that it holds
+    this very sweep when resuming.  Returns the folder used (see ``staged_dir(unique=...)``)."""
     folder = Path(folder)
     marker = folder / "sweep.json"
-    if resume:
+    if resume and folder.is_dir() and any(folder.iterdir()):
         if not marker.is_file():
-            raise SweepFolderError(f"{folder}: nothing to resume (no sweep.json)")
-        held = json.loads(marker.read_text(encoding="utf-8"))
+            raise SweepFolderError(f"{folder}: nothing to resume (no sweep.json); not a sweep's folder")
+        try:
+            held = storage.read_json(marker)
+        except storage.DamagedResults as exc:
+            raise SweepFolderError(f"{exc}; cannot tell which sweep the folder holds, so it cannot be "
+                                   "resumed: start the sweep afresh in another --out") from None
         if held.get("fingerprint") != plan.fingerprint:
             raise SweepFolderError(
                 f"{folder} holds a different sweep ({held.get('sweep')} from {held.get('sweep_file')}, "
                 f"or other replications, block size or seed); refusing to mix results. "
                 "Resume with the same sweep file and options, or choose another --out."
             )
+        for sub in ("units", "failures"):
+            (folder / sub).mkdir(exist_ok=True)
         for stale in folder.glob("units/.*.tmp"):
             stale.unlink()  # a write cut short by the kill; its unit runs again
-        return
-    if folder.exists() and any(folder.iterdir()):
+        return folder
+    # A fresh start; so is resuming a sweep killed before its folder was in place.
+    if folder.exists() and not unique and (not folder.is_dir() or any(folder.iterdir())):
         raise SweepFolderError(f"{folder} already exists and is not empty; use --resume to continue it")
-    (folder / "units").mkdir(parents=True, exist_ok=True)
-    (folder / "failures").mkdir(exist_ok=True)
-    storage.write_json(marker, describe(plan))
+    stage = storage.staged_dir(folder, unique=unique)
+    with stage as tmp:
+        (tmp / "units").mkdir()
+        (tmp / "failures").mkdir()
+        storage.write_json(tmp / "sweep.json", describe(plan))
+    return stage.final
+
+
+def _units_on_disk(folder: Path, units: list[Unit]) -> set[str]:
+    """Names of the units whose files are complete; damaged ones are removed (they run again)."""
+    expected = {u.name: u.block.size for u in units}
+    done = set()
+    for path in (folder / "units").glob("*.parquet"):
+        size = expected.get(path.stem)
+        if size is None:
+            continue
+        try:
+            complete = pq.read_metadata(path).num_rows == size
+        except (OSError, pa.ArrowException):
+            complete = False
+        if complete:
+            done.add(path.stem)
+        else:
+            print(f"{path}: damaged (empty or cut short); the unit runs again", file=sys.stderr)
+            path.unlink()
+    return done
 
 
 def point_row(plan: SweepPlan, point: int, runs: pd.DataFrame, expected: int) -> dict:
@@ -149,16 +196,20 @@ def run_sweep(
     in_flight: int = 8,
     progress: bool = True,
     fn=None,
+    unique: bool = False,
 ) -> SweepOutcome:
-    """Run every unit not yet on disk, write each as it finishes, then the points table."""
-    folder = Path(folder)
-    prepare(plan, folder, resume)
+    """Run every unit not yet on disk, write each as it finishes, then the points table.
+
+    ``unique=True``: ``folder`` is a default name that may be taken; the sweep then
+    goes to ``folder-2``, ... (``SweepOutcome.folder`` says where).
+    """
+    folder = prepare(plan, Path(folder), resume, unique)
     started = time.time()
     units = units_of(plan)
-    done = {p.stem for p in (folder / "units").glob("*.parquet")}
+    done = _units_on_disk(folder, units)
     todo = [u for u in units if u.name not in done]
-    bar = tqdm(total=len(units), initial=len(units) - len(todo), unit="unit", desc=plan.sweep.id,
-               file=sys.stderr, disable=not progress, smoothing=0.1)
+    bar = progress_bar(total=len(units), initial=len(units) - len(todo), unit="unit", desc=plan.sweep.id,
+                       disable=not progress, smoothing=0.1)
     failures: list[dict] = []
     work = ((plan.scenarios[u.point], u) for u in todo)
     kwargs = {} if fn is None else {"fn": fn}
@@ -178,9 +229,7 @@ def run_sweep(
         bar.close()
     points = build_points(plan, folder)
     storage.write_parquet(folder / "points.parquet", points)
-    tmp = folder / ".points.csv.tmp"
-    points.to_csv(tmp, index=False)
-    tmp.replace(folder / "points.csv")
+    storage.write_bytes(folder / "points.csv", points.to_csv(index=False).encode("utf-8"))
     outcome = SweepOutcome(folder, points, failures, len(units), len(todo), len(units) - len(todo))
     storage.write_json(folder / "manifest.json", storage.manifest(
         **describe(plan),

@@ -105,13 +105,31 @@ def _merge_states(base: Any, child: Any, bo: dict, co: dict, out: dict) -> Any:
     sources: list[tuple[str, Any, int]] = []  # (kind, item, index in its file)
     by_id = {}
     for i, item in enumerate(base):
-        if isinstance(item, dict) and "id" in item:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
             by_id[item["id"]] = len(merged)
         merged.append(item)
         sources.append(("base", item, i))
     dropped = set()
+    seen: dict[str, int] = {}  # id -> index of its entry in the child
+    problems: list[Problem] = []
     for j, item in enumerate(child):
         sid = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(sid, str):
+            sid = None  # not an id (a list, a number): validation says so
+        if sid is not None and sid in seen:
+            # A second entry would override, drop or re-add the first without a word: refuse.
+            first = seen[sid]
+            file, line = co.get(("states", j, "id"), co.get(("states", j), ("?", None)))
+            _, first_line = co.get(("states", first, "id"), co.get(("states", first), ("?", None)))
+            what = (f"state '{sid}' is dropped on line {first_line} and given again here"
+                    if child[first].get("drop") is True else
+                    f"state '{sid}' is given twice in this file (first on line {first_line})")
+            problems.append(Problem(file, line, f"states[{j}].id", (
+                f"{what}; give each state once: an entry overrides the extended file's state "
+                "of that id, {id: ..., drop: true} removes it")))
+            continue
+        if sid is not None:
+            seen[sid] = j
         if sid is not None and sid in by_id:
             k = by_id[sid]
             if item.get("drop") is True:
@@ -120,9 +138,12 @@ def _merge_states(base: Any, child: Any, bo: dict, co: dict, out: dict) -> Any:
             sources[k] = ("both", (sources[k][2], j), k)
             merged[k] = item
         else:
-            by_id.setdefault(sid, len(merged))
+            if sid is not None:
+                by_id.setdefault(sid, len(merged))
             merged.append(item)
             sources.append(("child", item, j))
+    if problems:
+        raise InputError(problems)
     result = []
     for k, (kind, item, idx) in enumerate(sources):
         if k in dropped:
@@ -145,6 +166,10 @@ def _merge_states(base: Any, child: Any, bo: dict, co: dict, out: dict) -> Any:
     return result
 
 
+#: Longest chain of ``extends`` (a variant of a variant of ...); a longer one is surely a mistake.
+MAX_EXTENDS = 16
+
+
 def _resolve(path: Path, display: str, chain: tuple[Path, ...]) -> Located:
     doc = read_yaml(path, display)
     here = _located(doc)
@@ -154,7 +179,11 @@ def _resolve(path: Path, display: str, chain: tuple[Path, ...]) -> Located:
     line = doc.lines.get(("extends",))
     if not isinstance(parent, str):
         raise InputError([Problem(display, line, "extends",
-                                  f"expected the path of a scenario file, found {parent!r}")])
+                                  f"expected the path of a scenario file, found {_short(parent)}")])
+    if len(chain) >= MAX_EXTENDS:
+        raise InputError([Problem(display, line, "extends", (
+            f"more than {MAX_EXTENDS} files extend one another, starting from {chain[0].name}; "
+            "extend the scenario the variant differs from directly"))])
     target = (path.parent / parent).resolve()
     target_display = str(Path(display).parent / parent)
     if not target.is_file() and shipped.path_of(parent) is not None:

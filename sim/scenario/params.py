@@ -26,7 +26,9 @@ array; nothing here touches global random state.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
+import typing
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
@@ -37,14 +39,52 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
 
-class Strict(BaseModel):
-    """Base of every schema model: unknown keys are errors, models are immutable."""
+def _plain_kinds(annotation: Any) -> set | None:
+    """The scalar types a field takes, or None when it takes anything else too (models, lists, literals)."""
+    kinds: set = set()
+    stack = [annotation]
+    while stack:
+        a = stack.pop()
+        if a in (int, float, bool, dt.date, type(None)):
+            kinds.add(a)
+        elif typing.get_origin(a) in (Union, Annotated) or type(a).__name__ == "UnionType":
+            args = typing.get_args(a)
+            stack.extend(args[:1] if typing.get_origin(a) is Annotated else args)
+        else:
+            return None
+    return kinds
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class Strict(BaseModel):
+    """Base of every schema model: unknown keys are errors, models are immutable.
+
+    Numbers must be finite (NaN and ±inf pass every comparison, so no range
+    check would catch them), and pydantic's lax conversions that a YAML author
+    never means are refused: ``true`` as a number, a number as a date.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_lax_scalars(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, (bool, int, float)) or info.field_name not in cls.model_fields:
+            return value
+        kinds = _plain_kinds(cls.model_fields[info.field_name].annotation)
+        if not kinds or bool in kinds:
+            return value
+        if dt.date in kinds:
+            raise ValueError(f"expected a date written as YYYY-MM-DD, found {value!r}")
+        if isinstance(value, bool):
+            whole = int in kinds and float not in kinds
+            raise ValueError(f"expected {'a whole number' if whole else 'a number'}, found {str(value).lower()}")
+        return value
 
 
 FactId = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
@@ -198,35 +238,39 @@ class Normal(_Dist):
     dist: Literal["normal"]
     mean_: float = Field(alias="mean")
     sd: float = Field(gt=0)
-    low: float = -math.inf
-    high: float = math.inf
+    # None: unbounded on that side (written so, because JSON has no infinity).
+    low: float | None = None
+    high: float | None = None
 
     model_config = ConfigDict(populate_by_name=True)
 
     @model_validator(mode="after")
     def _order(self):
-        if self.low >= self.high:
-            raise ValueError(f"low must be below high, found low={self.low:g}, high={self.high:g}")
+        lo, hi = self.support()
+        if lo >= hi:
+            raise ValueError(f"low must be below high, found low={lo:g}, high={hi:g}")
         return self
 
     def _frozen(self):
         from scipy import stats  # imported here: scipy.stats costs a second at start-up
 
-        a = (self.low - self.mean_) / self.sd
-        b = (self.high - self.mean_) / self.sd
+        lo, hi = self.support()
+        a = (lo - self.mean_) / self.sd
+        b = (hi - self.mean_) / self.sd
         return stats.truncnorm(a, b, loc=self.mean_, scale=self.sd)
 
     def sample(self, rng, n):
         return self._frozen().rvs(size=n, random_state=rng)
 
     def support(self):
-        return (self.low, self.high)
+        return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
 
     def mean(self):
         return float(self._frozen().mean())
 
     def describe(self):
-        bounds = "" if math.isinf(self.low) and math.isinf(self.high) else f" on [{self.low:g}, {self.high:g}]"
+        lo, hi = self.support()
+        bounds = "" if self.low is None and self.high is None else f" on [{lo:g}, {hi:g}]"
         return f"normal({self.mean_:g}, sd {self.sd:g}){bounds}"
 
 
