@@ -1,6 +1,6 @@
 """What the dashboard computes when a control moves: a run with the same seed, and its comparison
 with the file's own values.  No Solara here (the tests use it directly), and no model logic:
-it calls :func:`sim.run`, the summary and :mod:`sim.results.paired`.
+it calls :func:`sim.run`, the summary and :mod:`sim.results.differences`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ..evidence import LoadedScenario, load_scenario, with_overrides
 from ..figures import labels
 from ..model.outcomes import KEY_OUTCOMES
 from ..results import RunResult
-from ..results.paired import Difference, paired_difference
+from ..results.differences import Difference, paired_difference
 from ..scenario import shipped
 from ..scenario.overrides import Override
 from .controls import DASHBOARD

@@ -178,6 +178,18 @@ class PairedRuns:
         return Difference(value, min(float(low), value), max(float(high), value), PAIRED_BOOTSTRAP)
 
 
+def paired_difference(o: Outcome, changed: pd.DataFrame, base: pd.DataFrame, seed: int = 0,
+                      confidence: float = CONFIDENCE) -> Difference:
+    """``changed − base`` in outcome ``o`` between two runs whose replication r are twins (same
+    seed, replications and block size), with its paired 95% simulation-noise interval."""
+    if len(changed) != len(base):
+        raise ValueError(f"paired runs need the same replications, found {len(changed)} and {len(base)}")
+    pair = PairedRuns(len(base), seed, name=f"paired:{o.name}", confidence=confidence)
+    pair.add("base", parts(o, base))
+    pair.add("changed", parts(o, changed))
+    return pair.difference({"changed": 1.0, "base": -1.0})
+
+
 def independent_difference(a: Parts, b: Parts, confidence: float = CONFIDENCE) -> Difference:
     """``b − a`` for two runs that share no random numbers (different seeds): the normal interval
     with ``√(se_a² + se_b²)``, each ``se`` from the delta method for a ratio over replications.
@@ -199,4 +211,4 @@ def independent_difference(a: Parts, b: Parts, confidence: float = CONFIDENCE) -
 
 
 __all__ = ["Difference", "INDEPENDENT", "PAIRED_BOOTSTRAP", "PAIRED_NORMAL", "PairedRuns", "Parts",
-           "bootstrap_seed", "independent_difference", "parts"]
+           "bootstrap_seed", "independent_difference", "paired_difference", "parts"]
