@@ -329,9 +329,10 @@ def _input_cell(d: dict) -> str:
 
 
 def _drivers_table(sens) -> str:
-    """The top drivers of each outcome that has some, as a table (a heading row per outcome saying
-    what its variance splits into); the outcomes with none, or not analysed, in one sentence after it."""
-    rows, quiet = [], []
+    """The top drivers of each outcome that has some, a short list each under a line saying what the
+    outcome's variance splits into; the outcomes with none, or not analysed, in one sentence after them.
+    (Lists, not a table: a printed page breaks between their items, and they wrap at phone width.)"""
+    groups, quiet = [], []
     for _, v in sens.variance.iterrows():
         note = v.get("note")
         if isinstance(note, str) and note:
@@ -343,20 +344,15 @@ def _drivers_table(sens) -> str:
             quiet.append(esc(v["outcome_label"]) + (f" (own chance {_share(noise)} of its variance)"
                                                      if noise == noise and noise is not None else ""))
             continue
-        rows.append(f'<tr class="group"><th colspan="2" scope="rowgroup">{esc(v["outcome_label"])} '
-                    f'<span class="muted small">over the {int(v["n"]):,} {esc(v["denominator"])}: '
-                    f'{esc(_variance_words(v))}; shares below are {esc(found[0]["of"])}</span></th></tr>')
-        for d in found:
-            rows.append(f'<tr><td data-label="Input">{_input_cell(d)}</td>'
-                        f'<td class="num" data-label="Share explained"><strong>{_share(d["share"])}</strong> '
-                        f'[{_share(d["low"])}–{_share(d["high"])}]</td></tr>')
-    out = ""
-    if rows:
-        head = ('<thead><tr><th scope="col">Input (its path in the scenario)</th>'
-                '<th scope="col" class="num">Share of the variance it explains alone [95% bootstrap interval]'
-                "</th></tr></thead>")
-        out += ('<div class="scroll"><table class="drivers stack">' + head + "<tbody>" + "".join(rows)
-                + "</tbody></table></div>")
+        items = "".join(
+            f'<li><span class="input">{_input_cell(d)}</span><span class="share"><strong>{_share(d["share"])}</strong> '
+            f'[{_share(d["low"])}–{_share(d["high"])}]</span></li>' for d in found)
+        groups.append(
+            f'<div class="driver"><p class="drv-head"><strong>{esc(v["outcome_label"])}</strong> '
+            f'<span class="muted small">over the {int(v["n"]):,} {esc(v["denominator"])}: {esc(_variance_words(v))}; '
+            f'each input below (its path in the scenario) with the share it explains alone, '
+            f'{esc(found[0]["of"])} [95% bootstrap interval]</span></p><ul class="drivers">{items}</ul></div>')
+    out = "".join(groups)
     if quiet:
         out += ("<p>No single input explains a share distinguishable from zero of: " + "; ".join(quiet)
                 + ".</p>")
@@ -755,11 +751,13 @@ ul.facts li{margin:.15rem 0}
 ul.register li{margin:.35rem 0;scroll-margin-top:1rem}
 ul.register li:target{background:#fff3c4}
 .cites{margin:.1rem 0}
-table.drivers th.num{text-align:right;max-width:14rem}
+ul.drivers{list-style:none;padding:0;margin:.2rem 0 .9rem;max-width:none}
+ul.drivers li{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.2rem 1rem;max-width:none;margin:0;padding:.3rem 0;border-bottom:1px solid var(--line);font-size:.92rem}
+ul.drivers .share{white-space:nowrap;margin-left:auto}
+.drv-head{margin:.8rem 0 .2rem}
 .quote{color:#8A5A00}
 .warn-inline{color:var(--warn)}
 table.compare td{min-width:8rem}
-table.drivers tr.group th{color:var(--ink)}
 details.appendix{margin:2.4rem 0 0}
 details.appendix>summary{list-style-position:outside}
 details.appendix>summary .h2{display:inline;border:0;margin:0}
@@ -804,8 +802,11 @@ footer{color:var(--muted);font-size:.85rem;margin-top:3rem;border-top:1px solid 
   figure{margin:.8rem 0}
   figure img{max-height:7.4cm;width:auto;margin:0 auto}
   .noprint{display:none}
+  pre{white-space:pre-wrap;overflow-wrap:anywhere;overflow:visible}
+  footer{margin-top:1rem;padding-top:.3rem}
   figure.tornado img{max-height:6.6cm}
   .findings li{margin:.2rem 0}
+  .drv-head{break-after:avoid}
   figcaption{margin-top:.1rem}
   h2{margin:1.2rem 0 .4rem}
   /* A closed appendix is not printed: printing gives the brief; open the appendix to print it too. */
