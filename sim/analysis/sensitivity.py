@@ -130,7 +130,7 @@ def point_values(runs: pd.DataFrame, o: Outcome, points: int) -> tuple[np.ndarra
 
 def noise_variance(runs: pd.DataFrame, o: Outcome, seed: int = 0, resamples: int = 200) -> tuple[float, float, float, int]:
     """The replications' own variance, pooled within the points of a two-level design
-    (``runs`` has a ``point`` column), with a 95% interval from resampling the points.
+    (``runs`` has a ``point`` column), with a 95% bootstrap interval from resampling the points.
     Returns (variance, low, high, points used)."""
     points = int(runs["point"].max()) + 1
     _, n, within = point_values(runs, o, points)
@@ -579,14 +579,14 @@ def format_table(sens: Sensitivity, top: int = 8) -> str:
             floor = v.get("noise_floor", math.nan)
             o = BY_NAME.get(v["outcome"])
             scale, unit = (100.0, "points") if o is not None and o.kind == "share" else (1.0, v["unit"])
-            lines.append(f"  mu* ({unit}) and its [95% interval]")
+            lines.append(f"  mu* ({unit}) and its [95% bootstrap interval]")
             for _, r in rows.iterrows():
                 mark = "above noise" if np.isfinite(floor) and r["low"] > floor else ""
                 lines.append(f"  {scale * r['estimate']:>10.4g} [{scale * r['low']:>9.4g}, {scale * r['high']:>9.4g}]"
                              f"  {mark:11}  {r['input_label']}  ({r['input']})")
             continue
         scaled = "of_assumptions" in rows and rows["of_assumptions"].notna().any()
-        head = f"  {'S1':>6} {'[95% interval]':>17}"
+        head = f"  {'S1':>6} {'[95% bootstrap]':>17}"
         lines.append(head + (f"  {'of assumptions':>14}" if scaled else "") + "  input")
         for _, r in rows.iterrows():
             text = f"  {_pct(r['estimate']):>6} [{_pct(r['low']):>6}, {_pct(r['high']):>6}]"
