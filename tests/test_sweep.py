@@ -383,7 +383,7 @@ def test_a_damaged_description_is_a_message(small_plan, tmp_path, capsys):
     capsys.readouterr()
     assert main(["sweep", str(path), "--workers", "1", "--out", str(out), "--resume", "--no-figures"]) == 2
     err = capsys.readouterr().err
-    assert f"{out / 'sweep.json'}: damaged JSON" in err and "cannot be resumed" in err and "Traceback" not in err
+    assert f"{out / 'sweep.json'}:1: damaged JSON" in err and "cannot be resumed" in err and "Traceback" not in err
 
 
 def test_an_empty_unit_file_runs_again_on_resume(small_plan, serial_points, tmp_path, capsys):
