@@ -165,6 +165,8 @@ class Coalition(mesa.Agent):
         #: Contingents still arriving (their troops change this month).
         self.ramping = np.zeros((n, S), dtype=bool)
         self.planned_leads = np.where(self.lead & self.willing, self.target, 0.0).sum(axis=1)
+        #: Whether anyone started or withdrew at the last start attempt, and who was left waiting.
+        self._moved, self._waiting = True, np.zeros((n, S), dtype=bool)
         self.ramp_now = self.ramp.astype(float)
         self.troops = np.zeros((n, S))
         self.peak = np.zeros((n, S))
@@ -213,7 +215,10 @@ class Coalition(mesa.Agent):
             if self.ceasefire_first.any():
                 waited = ceasefire_month[:, None].astype(np.int64) + self.wait <= t
                 ready &= waited | ~self.ceasefire_first
-            if ready.any():
+            # A month whose ready states are those that could not start last month, with nothing
+            # started or withdrawn since, cannot start anyone either (followers and gap fillers wait
+            # on the others): skip it.
+            if ready.any() and (self._moved or not np.array_equal(ready, self._waiting)):
                 self._start(t, ready, ramp_factor, target_force)
         if self.ramping.any():
             begun = self.start <= t
@@ -238,7 +243,9 @@ class Coalition(mesa.Agent):
         others = np.where(going & self.in_ukraine & ~self.withdrawn, self.target, 0.0).sum(axis=1)
         gap_new = new & self.fill_gap & waits & (others[:, None] < target_force)
         now = lead_new | follower_new | gap_new
-        if not now.any():
+        self._moved = bool(now.any())
+        self._waiting = new & ~now
+        if not self._moved:
             return
         self.start = np.where(now, t, self.start)
         self.ramp_now = np.where(now, self.ramp * ramp_factor[:, None], self.ramp_now)
@@ -264,6 +271,7 @@ class Coalition(mesa.Agent):
         return out
 
     def withdraw(self, out: np.ndarray) -> None:
+        self._moved = True
         self.withdrawn |= out
         self.pending &= ~out
         self.ramping &= ~out

@@ -470,7 +470,7 @@ class GuaranteeModel(mesa.Model):
         S = len(ids)
         states_df = pd.DataFrame({
             "replication": np.repeat(rep, S) if S else np.zeros(0, np.int64),
-            "state": pd.Categorical(np.tile(ids, n) if S else [], categories=ids),
+            "state": pd.Categorical.from_codes(np.tile(np.arange(S, dtype=np.int16), n), categories=ids),
             "ratified": co.ratified.reshape(-1) if S else np.zeros(0, bool),
             "mandate": (co.mandate & co.mandate_voted).reshape(-1) if S else np.zeros(0, bool),
             "troops": co.peak.reshape(-1) if S else np.zeros(0),
