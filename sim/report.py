@@ -36,7 +36,7 @@ from typing import Iterable
 
 from . import __version__
 from .figures import labels as L
-from .model.outcomes import BY_NAME, KEY_OUTCOMES
+from .model.outcomes import BY_NAME
 from .results import RunResult
 
 #: Captions of the run figures, by file name.

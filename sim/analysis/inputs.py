@@ -9,48 +9,14 @@ decode a path and an analyst can still ``--set`` it.
 from __future__ import annotations
 
 import re
-import typing
 
-from ..scenario import schema
-
-
-def _model_of(annotation):
-    stack = [annotation]
-    while stack:
-        arg = stack.pop()
-        if isinstance(arg, type) and hasattr(arg, "model_fields"):
-            return arg
-        stack.extend(typing.get_args(arg))
-    return None
+from ..scenario.paths import field_at
 
 
 def description(path: str) -> str:
-    """The schema's description of the field a dotted path names ('' when it has none).
-
-    States are addressed by id (``states.FRA.x`` is ``State.x``) and list items by
-    position (``united_states.elections.0.change`` is ``Election.change``).
-    """
-    parts = path.split(".")
-    model = schema.Scenario
-    info = None
-    i = 0
-    while i < len(parts):
-        part = parts[i]
-        if model is schema.Scenario and part == "states":
-            model, i = schema.State, i + 2
-            continue
-        if part.isdigit():  # a list item: the list's own item model is already in `model`
-            i += 1
-            continue
-        fields = getattr(model, "model_fields", {}) if model is not None else {}
-        if part not in fields:
-            return ""
-        info = fields[part]
-        model = _model_of(info.annotation)
-        i += 1
-    if info is None:
-        return ""
-    return (info.description or "").strip()
+    """The schema's description of the field a dotted path names ('' when it has none)."""
+    info = field_at(path)
+    return "" if info is None else (info.description or "").strip()
 
 
 def _owner(path: str, names: dict[str, str]) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import typing
 
 from ..model.outcomes import BY_NAME, DENOMINATORS
 from ..scenario import schema
+from ..scenario.paths import field_at
 
 #: The US backstop scale in its order (sweep axes and conditions are sorted by it).
 LEVELS = tuple(schema.Level.names())
@@ -252,29 +252,7 @@ _UNIT_HINTS = (
 
 def _field(path: str):
     """The pydantic field a dotted sweep path points to (``states.DEU.x`` → ``State.x``)."""
-    parts = path.split(".")
-    model: type = schema.Scenario
-    info = None
-    i = 0
-    while i < len(parts):
-        part = parts[i]
-        if model is schema.Scenario and part == "states":
-            model, i = schema.State, i + 2
-            continue
-        fields = getattr(model, "model_fields", {})
-        if part not in fields:
-            return None
-        info = fields[part]
-        model = _model_of(info.annotation)
-        i += 1
-    return info
-
-
-def _model_of(annotation):
-    for arg in (annotation, *typing.get_args(annotation)):
-        if isinstance(arg, type) and hasattr(arg, "model_fields"):
-            return arg
-    return None
+    return field_at(path)
 
 
 _KINDS = (("a probability", "probability"), ("a share", "share, 0–1"), ("months", "months"), ("troops", "troops"))

@@ -26,7 +26,7 @@ import pandas as pd
 from ..scenario import params
 from ..scenario.schema import Level, LevelChoice, Scenario, sample_level
 from .agents import (
-    DIRECT, ECONOMIC, MILITARY, NEVER, Coalition, Russia, UnitedStates, Ukraine, expit, judged_level, logit, recovered,
+    DIRECT, ECONOMIC, MILITARY, NEVER, Coalition, Russia, UnitedStates, Ukraine, expit, judged_level, recovered,
     whole_months,
 )
 from .outcomes import ACTIONS, GUARANTEE_TESTS, RESPONSE_LEVELS, WINDOWS
