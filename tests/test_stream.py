@@ -27,8 +27,10 @@ def test_a_streamed_run_writes_the_same_tables_and_summary(tmp_path):
     pd.testing.assert_frame_equal(back.states, whole.states)
     pd.testing.assert_frame_equal(back.inputs, whole.inputs)
     # the same up to the last bits of a running sum of squares
-    assert [r.model_dump() for r in streamed.summary.states] == [
-        pytest.approx(r.model_dump(), rel=1e-12) for r in whole.summary.states]
+    assert [r.state for r in streamed.summary.states] == [r.state for r in whole.summary.states]
+    for a, b in zip(streamed.summary.states, whole.summary.states):
+        numbers = {k: v for k, v in b.model_dump().items() if k != "state"}
+        assert {k: v for k, v in a.model_dump().items() if k != "state"} == pytest.approx(numbers, rel=1e-12)
     assert streamed.summary.outcomes == whole.summary.outcomes
 
 
