@@ -17,7 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
@@ -28,8 +28,12 @@ SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "sim", "sce
 
 
 def _can_build_offline() -> bool:
-    """setuptools builds wheels itself from 70.1; before that it needs the `wheel` package."""
-    major, minor = (int(x) for x in version("setuptools").split(".")[:2])
+    """setuptools builds wheels itself from 70.1; before that it needs the `wheel` package.
+    A Python 3.12 venv has no setuptools at all: then pip's build isolation fetches it."""
+    try:
+        major, minor = (int(x) for x in version("setuptools").split(".")[:2])
+    except PackageNotFoundError:
+        return False
     return (major, minor) >= (70, 1) or importlib.util.find_spec("wheel") is not None
 
 
