@@ -1,12 +1,17 @@
 """Replications per second: the vectorised model against one model per replication,
 and model v2 against model v1 (the last v1 commit, taken from git) on paris.yaml.
 
-Every side runs in this one invocation, one after the other, best of a few repeats;
-the ratios are what the README reports.  The v1 side runs in a subprocess on the v1
-package and scenario extracted with ``git archive`` (its schema differs), so the
-comparison needs a git checkout; it is skipped otherwise.
+Every side runs in this one invocation.  The v2-against-v1 ratio is measured in
+interleaved rounds: two worker processes, one on this tree and one on the v1 package
+and scenario extracted with ``git archive`` (its schema differs), each load their own
+``scenarios/paris.yaml`` cut to the same 36-month horizon and time ``sim.run`` in
+turn, alternating which goes first.  This machine's speed drifts by tens of per cent
+within minutes; a round compares two runs made seconds apart, so the ratio of each
+round is what is reported (median and range), not the ratio of two separate bests.
+``--baseline COMMIT`` compares against another commit instead (the comparison needs
+a git checkout; it is skipped otherwise).
 
-    python benchmarks/bench_model.py [scenarios/paris.yaml] [--replications N]
+    python benchmarks/bench_model.py [scenarios/paris.yaml] [--replications N] [--rounds K]
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -30,15 +36,19 @@ from sim.model import run_block
 ROOT = Path(__file__).resolve().parents[1]
 #: The last commit of model v1 (before "Model v2: Russia chooses a rung ...").
 V1_COMMIT = "8b9f714"
-V1_SCRIPT = """
+#: A worker: loads its tree's paris.yaml at the given horizon, then times one ``sim.run`` per input line.
+WORKER = """
 import sys, time
 import sim
 sc = sim.load_scenario(sys.argv[1]).scenario
-n, repeats = int(sys.argv[2]), int(sys.argv[3])
+sc = sc.model_copy(update={"run": sc.run.model_copy(update={"horizon_months": int(sys.argv[3])})})
+n = int(sys.argv[2])
 sim.run(sc, replications=n)
-best = min((lambda t0: (sim.run(sc, replications=n), time.perf_counter() - t0)[1])(time.perf_counter())
-           for _ in range(repeats))
-print(n / best, sc.run.horizon_months, len(sc.states))
+print(len(sc.states), flush=True)
+for _ in sys.stdin:
+    t0 = time.perf_counter()
+    sim.run(sc, replications=n)
+    print(time.perf_counter() - t0, flush=True)
 """
 
 
@@ -51,20 +61,46 @@ def rate(fn, replications: int, repeats: int) -> float:
     return replications / best
 
 
-def v1_rate(replications: int, repeats: int) -> tuple[float, int, int] | None:
-    """Replications per second of model v1 on its own paris.yaml, or None without git history."""
+class Worker:
+    """A process timing ``sim.run`` on the package and scenario of one tree."""
+
+    def __init__(self, tree: Path, replications: int, months: int):
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(tree / "scenarios" / "paris.yaml"), str(replications), str(months)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=tree)
+        self.states = int(self.proc.stdout.readline())
+
+    def time(self) -> float:
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def interleaved(baseline: str, replications: int, rounds: int, months: int = 36):
+    """Seconds per run of this tree and of ``baseline``, round by round, or None without git history."""
     try:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", V1_COMMIT, "sim", "scenarios", "seeds"],
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", baseline, "sim", "scenarios", "seeds"],
                                  check=True, capture_output=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
     with tempfile.TemporaryDirectory() as tmp:
         tarfile.open(fileobj=BytesIO(archive)).extractall(tmp, filter="data")
-        env = {**os.environ, "PYTHONPATH": tmp}
-        out = subprocess.run([sys.executable, "-c", V1_SCRIPT, str(Path(tmp) / "scenarios" / "paris.yaml"),
-                              str(replications), str(repeats)], check=True, capture_output=True, text=True,
-                             env=env, cwd=tmp).stdout.split()
-    return float(out[0]), int(out[1]), int(out[2])
+        new, old = Worker(ROOT, replications, months), Worker(Path(tmp), replications, months)
+        try:
+            times = []
+            for i in range(rounds):
+                first, second = (new, old) if i % 2 == 0 else (old, new)
+                a, b = first.time(), second.time()
+                times.append((a, b) if first is new else (b, a))
+        finally:
+            new.close()
+            old.close()
+    return times, old.states
 
 
 def main(argv=None) -> None:
@@ -72,18 +108,18 @@ def main(argv=None) -> None:
     ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "paris.yaml"))
     ap.add_argument("--replications", type=int, default=10_000, help="replications for the vectorised side")
     ap.add_argument("--single", type=int, default=300, help="replications for the one-model-each side")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=3, help="best of this many runs for the in-process rates")
+    ap.add_argument("--rounds", type=int, default=10, help="interleaved rounds of v2 against the baseline")
+    ap.add_argument("--baseline", default=V1_COMMIT, help="the commit to compare against (default: the last v1)")
     args = ap.parse_args(argv)
 
     sc = sim.load_scenario(args.scenario).scenario
     block = sc.run.block_size
     seed = sc.run.seed
     months = sc.run.horizon_months
-    # The same scenario cut to v1's 36-month horizon, for a like-for-like comparison.
-    sc36 = sc.model_copy(update={"run": sc.run.model_copy(update={"horizon_months": 36})})
 
-    def vectorised(s=sc):
-        sim.run(s, replications=args.replications, seed=seed)
+    def vectorised():
+        sim.run(sc, replications=args.replications, seed=seed)
 
     def one_each():
         for r in range(args.single):
@@ -91,23 +127,29 @@ def main(argv=None) -> None:
 
     vectorised()  # warm-up: imports, caches
     fast = rate(vectorised, args.replications, args.repeats)
-    fast36 = rate(lambda: vectorised(sc36), args.replications, args.repeats)
     slow = rate(one_each, args.single, args.repeats)
-    old = v1_rate(args.replications, args.repeats)
     print(f"sim {sim.__version__}, mesa {mesa.__version__}, python {platform.python_version()}, "
           f"{platform.machine()}; scenario {sc.id} ({len(sc.states)} states, {months} months)")
     print(f"{'v2 vectorised (R = block size ' + str(block) + ')':<46}{fast:>12,.0f} replications/s"
           f"{fast * months:>14,.0f} replication-months/s")
-    print(f"{'v2 vectorised, horizon cut to 36 months':<46}{fast36:>12,.0f} replications/s")
     print(f"{'v2 one model per replication (R = 1)':<46}{slow:>12,.0f} replications/s")
     print(f"{'ratio vectorised / one model each':<46}{fast / slow:>12,.0f}x")
-    if old is None:
-        print("v1: skipped (needs the git history of the project)")
+    found = interleaved(args.baseline, args.replications, args.rounds)
+    if found is None:
+        print(f"{args.baseline}: skipped (needs the git history of the project)")
         return
-    v1, v1_months, v1_states = old
-    print(f"{f'v1 vectorised ({v1_states} states, {v1_months} months)':<46}{v1:>12,.0f} replications/s"
-          f"{v1 * v1_months:>14,.0f} replication-months/s")
-    print(f"{'ratio v2 / v1, same 36-month horizon':<46}{fast36 / v1:>12.2f}x")
+    times, states = found
+    name = "v1" if args.baseline == V1_COMMIT else args.baseline
+    n = args.replications
+    print(f"{args.rounds} interleaved rounds, {n:,} replications each, 36-month horizon "
+          f"(median rate, range over rounds):")
+    for label, i in ((f"v2 (this tree, {len(sc.states)} states)", 0), (f"{name} ({states} states)", 1)):
+        rates = [n / t[i] for t in times]
+        print(f"  {label:<44}{statistics.median(rates):>12,.0f} replications/s"
+              f"  ({min(rates):,.0f}–{max(rates):,.0f})")
+    ratios = [old / new for new, old in times]
+    print(f"  {'ratio v2 / ' + name + ', round by round':<44}{statistics.median(ratios):>12.2f}x"
+          f"  ({min(ratios):.2f}–{max(ratios):.2f})")
 
 
 if __name__ == "__main__":
