@@ -53,6 +53,12 @@ def judged_level(z: np.ndarray, economic: np.ndarray, military: np.ndarray) -> n
     return np.where(c > 1.0 - military, MILITARY, level).astype(np.int8)
 
 
+def share(mask: np.ndarray, capability: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Share of the capability ``total`` (rows,) held by the states in ``mask`` (rows × S); 0 where the total is 0."""
+    part = np.where(mask, capability, 0.0).sum(axis=1)
+    return np.divide(part, total, out=np.zeros(len(total)), where=total > 0)
+
+
 class Coalition(mesa.Agent):
     """The S coalition states (and contingents outside it), as arrays of shape (R, S).
 
@@ -158,6 +164,10 @@ class Coalition(mesa.Agent):
         self.capability = np.where(self.member, self.capability, 0.0)
         count = {t: sum(s.offers.count(t) for s in states if s.member) for t in OFFER_TYPES}
         self.offer_counts = count
+        #: The members' capability, (R,), and whether anyone brings any.
+        self.member_total = np.where(self.member, self.capability, 0.0).sum(axis=1)
+        self.has_capability = self.capability.sum(axis=1) > 0
+        self._tally()
 
         self.start = np.full((n, S), NEVER, dtype=np.int32)
         #: Willing states with troops on offer that have not started (nor withdrawn).
@@ -168,15 +178,19 @@ class Coalition(mesa.Agent):
         #: Whether anyone started or withdrew at the last start attempt, and who was left waiting.
         self._moved, self._waiting = True, np.zeros((n, S), dtype=bool)
         self.ramp_now = self.ramp.astype(float)
-        self.troops = np.zeros((n, S))
         self.peak = np.zeros((n, S))
+        self.troops = np.zeros((n, S))
+        self.deployed = np.zeros((n, S), dtype=bool)
+        self.force_in_ukraine, self.force_nearby = np.zeros(n), np.zeros(n)
+        self.contributors = np.zeros(n, dtype=np.int16)
+        self.deployed_loss = np.zeros((n, S))
+        self.any_deployed = False
         self.troop_months = np.zeros((n, S))
         self.max_response = np.zeros((n, S), dtype=np.int8)
-        # One uniform per state and month for its response decision (float32: horizon × R × S).
-        self.response_draws = (
-            np.stack([model.uniform(f"states.{s}.respond", (model.horizon, n)).astype(np.float32)
-                      for s in self.ids], axis=2) if S else np.zeros((model.horizon, n, 0), np.float32)
-        )
+        # One uniform per state and month for its response decision (float32: S × horizon × R).
+        self.response_draws = np.empty((S, model.horizon, n), np.float32)
+        for j, s in enumerate(self.ids):
+            self.response_draws[j] = model.uniform(f"states.{s}.respond", (model.horizon, n))
 
     # ------------------------------------------------------------------ votes
 
@@ -190,7 +204,21 @@ class Coalition(mesa.Agent):
         self.treaty_failed |= due & ~self.treaty_passes
         self.treaty_voted |= due
         self.treaty_done = bool(self.treaty_voted.all())
-        return bool(due.any())
+        if not due.any():
+            return False
+        self._tally()
+        return True
+
+    def _tally(self) -> None:
+        """What the treaty votes so far add up to (recomputed only when a vote is held)."""
+        #: The ratified members' capability, (R, S), and its total, (R,).
+        self.ratified_capability = np.where(self.ratified, self.capability, 0.0)
+        self.ratified_total = self.ratified_capability.sum(axis=1)
+        #: Ratified members with forces to commit, (R, S).
+        self.committed = self.ratified & (self.capability > 0)
+        #: The members' capability share that has ratified, and that minus the share that voted it down, (R,).
+        self.ratified_share = share(self.ratified & self.member, self.capability, self.member_total)
+        self.votes = self.ratified_share - share(self.treaty_failed & self.member, self.capability, self.member_total)
 
     def vote_mandates(self, t: int, ceasefire_month: np.ndarray) -> None:
         """Mandate votes due this month pass with P = domestic support now."""
@@ -221,14 +249,34 @@ class Coalition(mesa.Agent):
             if ready.any() and (self._moved or not np.array_equal(ready, self._waiting)):
                 self._start(t, ready, ramp_factor, target_force)
         if self.ramping.any():
-            begun = self.start <= t
-            elapsed = np.where(begun, t - self.start + 1, 0)
-            share = np.minimum(1.0, elapsed / np.maximum(self.ramp_now, 1e-9))
-            troops = np.where(begun & ~self.withdrawn, self.target * share, 0.0)
-            self.ramping = begun & ~self.withdrawn & (share < 1.0)
-            self.troops = troops
-            np.maximum(self.peak, troops, out=self.peak)
+            # Only the replications with a contingent still arriving change.
+            rows = np.flatnonzero(self.ramping.any(axis=1))
+            start = self.start[rows]
+            begun = start <= t
+            elapsed = np.where(begun, t - start + 1, 0)
+            share = np.minimum(1.0, elapsed / np.maximum(self.ramp_now[rows], 1e-9))
+            there = begun & ~self.withdrawn[rows]
+            troops = np.where(there, self.target[rows] * share, 0.0)
+            self.ramping[rows] = there & (share < 1.0)
+            self._set_troops(troops, rows)
+            self.peak[rows] = np.maximum(self.peak[rows], troops)
         self.troop_months += self.troops
+
+    def _set_troops(self, troops: np.ndarray, rows: np.ndarray) -> None:
+        """New troops (k, S) in the replications ``rows``, and what follows from them until they change
+        again (most months they do not: a month's step then reuses these instead of recomputing them)."""
+        self.troops[rows] = troops
+        #: States with troops deployed, (R, S).
+        deployed = troops > 0
+        self.deployed[rows] = deployed
+        self.any_deployed = bool(self.deployed.any())
+        #: Troops in Ukraine and next to it, and the number of contributing states, (R,).
+        self.force_in_ukraine[rows] = troops[:, self.in_ukraine].sum(axis=1)
+        self.force_nearby[rows] = troops[:, ~self.in_ukraine].sum(axis=1)
+        self.contributors[rows] = deployed.sum(axis=1)
+        #: Support lost each month by the deployed states: time, cost and the eastern-flank drain.
+        loss = self.support_erosion[rows] + self.support_cost[rows] * troops / 10_000.0 + self.flank_drain[rows]
+        self.deployed_loss[rows] = np.where(deployed, loss, 0.0)
 
     def _start(self, t: int, new: np.ndarray, ramp_factor: np.ndarray, target_force: float) -> None:
         started = self.start != NEVER
@@ -260,12 +308,11 @@ class Coalition(mesa.Agent):
         """
         # Support drifts back toward its starting level: incidents and costs are deviations from it.
         self.support += self.support_recovery * (self.support_initial - self.support)
-        deployed = self.troops > 0
-        if not deployed.any():
-            return deployed
-        loss = self.support_erosion + self.support_cost * self.troops / 10_000.0 + self.flank_drain
-        self.support = np.clip(self.support - np.where(deployed, loss, 0.0), 0.0, 1.0)
-        out = deployed & (self.support < self.withdraw_below)
+        if not self.any_deployed:
+            return self.deployed
+        self.support -= self.deployed_loss
+        np.clip(self.support, 0.0, 1.0, out=self.support)
+        out = self.deployed & (self.support < self.withdraw_below)
         if out.any():
             self.withdraw(out)
         return out
@@ -275,17 +322,18 @@ class Coalition(mesa.Agent):
         self.withdrawn |= out
         self.pending &= ~out
         self.ramping &= ~out
-        self.troops = np.where(out, 0.0, self.troops)
+        rows = np.flatnonzero(out.any(axis=1))
+        self._set_troops(np.where(out[rows], 0.0, self.troops[rows]), rows)
         # Each withdrawal costs every other state's support (contagion).
         others = out.sum(axis=1, keepdims=True) - out
         self.support = np.clip(self.support - self.support_contagion * others, 0.0, 1.0)
 
     def hit(self, touched: np.ndarray, protection: np.ndarray) -> None:
         """An attack touched the troops in Ukraine of the replications in ``touched`` (R,)."""
-        there = touched[:, None] & (self.troops > 0) & self.in_ukraine
-        self.support = np.clip(
-            self.support - np.where(there, self.support_incident * (1.0 - protection[:, None]), 0.0), 0.0, 1.0
-        )
+        rows = np.flatnonzero(touched)
+        there = self.deployed[rows] & self.in_ukraine
+        support = self.support[rows] - np.where(there, self.support_incident[rows] * (1.0 - protection[rows, None]), 0.0)
+        self.support[rows] = np.clip(support, 0.0, 1.0)
 
     # ------------------------------------------------------------------ response
 
@@ -296,7 +344,7 @@ class Coalition(mesa.Agent):
         below the minimum effective force, times the posture): a token force far from
         the contact line entangles its government little.
         """
-        return np.where(self.in_ukraine & (self.troops[rows] > 0), entanglement[:, None], 0.0)
+        return np.where(self.in_ukraine & self.deployed[rows], entanglement[:, None], 0.0)
 
     def respond(self, t: int, rows: np.ndarray, shock: np.ndarray, presence: np.ndarray, us_responds: np.ndarray,
                 response, judged: np.ndarray) -> np.ndarray:
@@ -309,7 +357,7 @@ class Coalition(mesa.Agent):
         """
         base_logodds = (self.resolve_logodds[rows] + shock[:, None] + response.own_troops * presence
                         + response.us_responds * us_responds[:, None])
-        u = self.response_draws[t - 1][rows]
+        u = self.response_draws[:, t - 1, rows].T
         leads = u < expit(base_logodds)
         n_leads = int(self.lead.sum())
         share = (leads & self.lead).sum(axis=1) / n_leads if n_leads else np.zeros(len(u))
@@ -317,7 +365,7 @@ class Coalition(mesa.Agent):
         responds = np.where(self.lead, leads, followers) & self.member
         # Only a state with troops deployed, or a ratified commitment and forces to commit, can
         # answer militarily; the others are capped at economic measures (as the US below 'enablers').
-        can_fight = (self.troops[rows] > 0) | (self.ratified[rows] & (self.capability[rows] > 0))
+        can_fight = self.deployed[rows] | self.committed[rows]
         level = np.where(can_fight, judged[:, None], np.minimum(judged[:, None], ECONOMIC))
         levels = np.where(responds, level, NONE).astype(np.int8)
         self.max_response[rows] = np.maximum(self.max_response[rows], levels)

@@ -27,7 +27,7 @@ from ..scenario import params
 from ..scenario.schema import Level, LevelChoice, Scenario, sample_level
 from .agents import (
     DIRECT, ECONOMIC, MILITARY, NEVER, Coalition, Russia, UnitedStates, Ukraine, expit, judged_level, recovered,
-    whole_months,
+    share, whole_months,
 )
 from .outcomes import ACTIONS, GUARANTEE_TESTS, RESPONSE_LEVELS, WINDOWS
 from .streams import Streams
@@ -232,19 +232,18 @@ class GuaranteeModel(mesa.Model):
         co, us, ru = self.coalition, self.united_states, self.russia
         ru.agree_ceasefire(t, self.ceasefire_month)
         us.update(t, self.ratification_start)
-        voted = co.ratify(t, self.ratification_start)
+        co.ratify(t, self.ratification_start)
         co.vote_mandates(t, self.ceasefire_month)
         ramp_factor = np.where(us.enabling, us.ramp_factor, 1.0) * self.offer_ramp
         co.deploy(t, self.ceasefire_month, self.collapsed, us.level, ramp_factor, self.target_force)
         self.ukraine.build_army()
 
-        troops = co.troops
-        force_in_ukraine = troops[:, co.in_ukraine].sum(axis=1)
-        force_nearby = troops[:, ~co.in_ukraine].sum(axis=1)
+        # A copy: a withdrawal below updates the coalition's tally in place.
+        force_in_ukraine = co.force_in_ukraine.copy()
         self.force_now = force_in_ukraine
         np.maximum(self.force_in_ukraine_peak, force_in_ukraine, out=self.force_in_ukraine_peak)
-        np.maximum(self.force_nearby_peak, force_nearby, out=self.force_nearby_peak)
-        np.maximum(self.contributors_peak, (troops > 0).sum(axis=1).astype(np.int16), out=self.contributors_peak)
+        np.maximum(self.force_nearby_peak, co.force_nearby, out=self.force_nearby_peak)
+        np.maximum(self.contributors_peak, co.contributors, out=self.contributors_peak)
         since = t - self.ceasefire_month.astype(np.int64)
         for j, w in enumerate(WINDOWS):
             self.at_window[:, j] = np.where(since == w, force_in_ukraine, self.at_window[:, j])
@@ -252,11 +251,7 @@ class GuaranteeModel(mesa.Model):
         co.erode_support()
 
         # What Russia sees and weighs; the ratified share changes only in months with votes.
-        if voted or t == 1:
-            members = np.broadcast_to(co.member, co.ratified.shape)
-            self.ratified_share = _share(co.ratified, co.capability, members)
-            self.votes = self.ratified_share - _share(co.treaty_failed, co.capability, members)
-        in_force = co.binding & (self.ratified_share >= self.quorum) & (self.ratified_share > 0)
+        in_force = co.binding & (co.ratified_share >= self.quorum) & (co.ratified_share > 0)
         in_ceasefire = (self.ceasefire_month <= t) & ~self.collapsed
         self.in_force_ever |= in_force & in_ceasefire
         eligible = in_ceasefire & (self.ceasefire_month < t)
@@ -307,12 +302,12 @@ class GuaranteeModel(mesa.Model):
         level = us.level[rows]
         x_force = self._force_effect(force_in_ukraine[rows], rows)
         x_us = recovered(level / DIRECT, us.stake[rows])
-        x_commitment = self.ratified_share[rows] if co.binding else np.zeros(rows.size)
+        x_commitment = co.ratified_share[rows] if co.binding else np.zeros(rows.size)
         size = 1.0 - ((1.0 - self.w_force[rows] * x_force) * (1.0 - self.w_us[rows] * x_us)
                       * (1.0 - self.w_commitment[rows] * x_commitment))
         us_p = np.where(level >= Level.political.value, us.honour[rows], 0.0)
         actual = self._actual_response(rows, co.presence(x_force, rows), us_p)
-        ru.believe(rows, actual, self.votes[rows], x_force, level)
+        ru.believe(rows, actual, co.votes[rows], x_force, level)
         detection, attribution = self._monitoring(rows)
         action, det, att = ru.choose(t, rows, detection, attribution, self.w_army[rows] * self.ukraine.strength[rows],
                                      size)
@@ -352,8 +347,8 @@ class GuaranteeModel(mesa.Model):
         co, resp = self.coalition, self.response
         logodds = co.resolve_logodds[rows] + resp.own_troops * presence + resp.us_responds * us_p[:, None]
         p = expit(logodds)
-        weight = np.where(co.ratified[rows], co.capability[rows], 0.0)
-        total = weight.sum(axis=1)
+        weight = co.ratified_capability[rows]
+        total = co.ratified_total[rows]
         mean = np.divide((p * weight).sum(axis=1), total, out=np.zeros(rows.size), where=total > 0)
         # Nobody committed: only the US could answer.
         return np.clip(np.where(total > 0, mean, us_p), 0.01, 0.99)
@@ -388,7 +383,7 @@ class GuaranteeModel(mesa.Model):
         mil = levels == MILITARY
         # Activation: ratified members holding a quorum of the ratified capability answer militarily.
         ratified = co.ratified[rows]
-        activated = (act >= LIMITED) & in_force[rows] & (_share(mil & ratified, capability, ratified) >= quorum)
+        activated = (act >= LIMITED) & in_force[rows] & (share(mil & ratified, capability, co.ratified_total[rows]) >= quorum)
         first = (act >= LIMITED) & (self.test[rows] == NO_TEST)
         result = np.where(~in_force[rows], NO_GUARANTEE, np.where(activated, ACTIVATED, FAILED))
         self.test[rows] = np.where(first, result, self.test[rows])
@@ -396,12 +391,12 @@ class GuaranteeModel(mesa.Model):
         answered = np.zeros(self.replications, dtype=bool)
         militarily = np.zeros(self.replications, dtype=bool)
         answered[rows] = top >= ECONOMIC
-        members = np.broadcast_to(co.member, mil.shape)
         # Members can stop an offensive when a quorum of their capability answers militarily and
         # either the force on the ground is at least the minimum effective size or a ratified
         # commitment brings their forces from home; a token force alone cannot.
         effective = (self.force_now[rows] >= self.minimum_force) | in_force[rows]
-        members_answer = (_share(mil, capability, members) >= quorum) & (capability.sum(axis=1) > 0) & effective
+        members_answer = ((share(mil & co.member, capability, co.member_total[rows]) >= quorum)
+                          & co.has_capability[rows] & effective)
         militarily[rows] = (us_level >= MILITARY) | members_answer
         return answered, militarily
 
@@ -498,13 +493,6 @@ class GuaranteeModel(mesa.Model):
             ids.pop(self, None)
         for name in ("coalition", "russia", "ukraine", "united_states"):
             self.__dict__.pop(name, None)
-
-
-def _share(mask: np.ndarray, capability: np.ndarray, of: np.ndarray) -> np.ndarray:
-    """Share of the capability of the states in ``of`` held by those in ``mask`` (rows × S); 0 if none."""
-    total = np.where(of, capability, 0.0).sum(axis=1)
-    part = np.where(mask & of, capability, 0.0).sum(axis=1)
-    return np.divide(part, total, out=np.zeros(len(total)), where=total > 0)
 
 
 def _months(a: np.ndarray) -> pd.arrays.IntegerArray:

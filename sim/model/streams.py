@@ -14,11 +14,13 @@ Python's :func:`hash` differs per process, so names are hashed with BLAKE2b.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
 
 
+@functools.lru_cache(maxsize=4096)
 def name_words(name: str) -> tuple[int, ...]:
     """Four 32-bit words of a stable hash of ``name``."""
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=16).digest()
