@@ -21,7 +21,7 @@ import pytest
 
 import sim
 from sim.model import GuaranteeModel, run_block
-from sim.model.agents import NEVER
+from sim.model.agents import NEVER, Coalition
 from sim.model.outcomes import GUARANTEE_TESTS
 from sim.scenario.schema import Level, Scenario
 
@@ -439,6 +439,39 @@ def test_block_k_is_child_k_of_the_seed_sequence():
     whole = sim.run(sc, replications=3000, seed=42, block_size=1000).runs
     third = run_block(sc, 1000, block=2, seed=42, first_replication=2000).runs
     pd.testing.assert_frame_equal(whole.iloc[2000:].reset_index(drop=True), third)
+
+
+#: An election that can take the US below 'political' (Russia's read of the US changes) and a
+#: wait after the ceasefire (readiness changes with time alone).
+SHAKEN = {"united_states.elections.0.backstop_after": {"dist": "choice", "values": ["none", "monitoring"]},
+          "united_states.elections.0.change": 0.6, "states.NLD.conditions.months_after_ceasefire": 5,
+          "states.BEL.conditions.months_after_ceasefire": 7, "states.DNK.conditions.months_after_ceasefire": 9}
+
+
+@pytest.mark.parametrize("name, overrides", [
+    ("paris.yaml", {}), ("paris.yaml", SHAKEN), ("paris-unconditional.yaml", SHAKEN),
+    ("paris-wider-coalition.yaml", {}),
+])
+def test_the_month_steps_shortcuts_change_no_result(name, overrides, monkeypatch):
+    """What the step keeps between months instead of recomputing (Russia's read of the committed
+    members, each rung's monitoring, who waits to deploy and whether that can have changed) is exact:
+    recomputing all of it every month gives the same tables, bit for bit.  The cases cover a
+    ceasefire hazard, elections, waits, withdrawals and collapses."""
+    sc = sim.load_scenario(SCENARIOS / name, overrides=overrides).scenario
+    kept = run_block(sc, 600, block=2, seed=11, first_replication=0)
+    step = GuaranteeModel.step
+
+    def step_recomputing_everything(model):
+        model.actual_force[:] = np.nan
+        model._refresh_monitoring(slice(None))
+        model.coalition._pending_rows = None
+        step(model)
+
+    monkeypatch.setattr(GuaranteeModel, "step", step_recomputing_everything)
+    monkeypatch.setattr(Coalition, "_ready_may_change", lambda *args: True)
+    fresh = run_block(sc, 600, block=2, seed=11, first_replication=0)
+    for table in ("runs", "states", "timeline", "inputs"):
+        pd.testing.assert_frame_equal(getattr(kept, table), getattr(fresh, table), check_exact=True)
 
 
 # --------------------------------------------------------------------------- memory and size

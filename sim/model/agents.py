@@ -54,8 +54,12 @@ def judged_level(z: np.ndarray, economic: np.ndarray, military: np.ndarray) -> n
 
 
 def share(mask: np.ndarray, capability: np.ndarray, total: np.ndarray) -> np.ndarray:
-    """Share of the capability ``total`` (rows,) held by the states in ``mask`` (rows × S); 0 where the total is 0."""
-    part = np.where(mask, capability, 0.0).sum(axis=1)
+    """Share of the capability ``total`` (rows,) held by the states in ``mask`` (rows × S); 0 where the total is 0.
+
+    Here and below a mask multiplies a non-negative quantity: the same numbers as
+    ``np.where(mask, x, 0.0)``, several times faster.
+    """
+    part = (capability * mask).sum(axis=1)
     return np.divide(part, total, out=np.zeros(len(total)), where=total > 0)
 
 
@@ -76,19 +80,28 @@ class Coalition(mesa.Agent):
         self.ids = [s.id for s in states]
         n, S = model.replications, len(states)
         self.size = S
-        draw, uniform = model.draw, model.uniform
+        draw, uniform, constant = model.draw, model.uniform, model.constant
 
         def per_state(name: str, get, kind: str = "draw") -> np.ndarray:
-            cols = []
-            for s in states:
-                key = f"states.{s.id}.{name}"
-                if kind == "draw":
-                    cols.append(draw(key, get(s)))
-                elif kind == "uniform":
-                    cols.append(uniform(key))
-                else:
-                    cols.append(model.draw_level(key, get(s)))
-            return np.stack(cols, axis=1) if cols else np.zeros((n, 0))
+            if kind != "draw":
+                cols = [model.draw_level(f"states.{s.id}.{name}", get(s)) for s in states]
+                return np.stack(cols, axis=1) if cols else np.zeros((n, 0))
+            params = [get(s) for s in states]
+            values = [constant(p) for p in params]
+            out = np.empty((n, S))
+            out[:] = [0.0 if v is None else v for v in values]  # the constants, all columns at once
+            for j in (j for j, v in enumerate(values) if v is None):
+                out[:, j] = draw(f"states.{self.ids[j]}.{name}", params[j])
+            return out
+
+        def uniforms(name: str, needed: np.ndarray) -> np.ndarray:
+            """Each state's uniform draws of the event ``name``, (R, S); a state whose draw cannot
+            change anything (``needed`` False) gets 0.5 and its stream is not drawn (no other
+            stream moves: streams are named, not ordered)."""
+            u = np.full((n, S), 0.5)
+            for j in np.flatnonzero(needed):
+                u[:, j] = uniform(f"states.{self.ids[j]}.{name}")
+            return u
 
         def flags(get) -> np.ndarray:
             return np.array([bool(get(s)) for s in states], dtype=bool)
@@ -105,8 +118,10 @@ class Coalition(mesa.Agent):
         ) if S else np.zeros((n, 0))
         #: Troops it would deploy (pledge capped by rotation), whole troops.
         self.target = np.rint(np.maximum(np.minimum(pledge, sustainable), 0.0))
-        self.willing = per_state("troops.willing", None, "uniform") < per_state(
-            "troops.willingness", lambda s: s.troops.willingness)
+        willingness = per_state("troops.willingness", lambda s: s.troops.willingness)
+        # A willingness of exactly 0 or 1 decides without a draw (u ~ U[0, 1) is below 1, never below 0).
+        certain = ((willingness == 0) | (willingness == 1)).all(axis=0)
+        self.willing = uniforms("troops.willing", ~certain) < willingness
         self.ramp = np.stack(
             [model.force_ramp if s.troops.ramp_months is None
              else whole_months(draw(f"states.{s.id}.troops.ramp_months", s.troops.ramp_months)) for s in states],
@@ -120,8 +135,8 @@ class Coalition(mesa.Agent):
         approval = per_state("parliament.approval", lambda s: s.parliament.approval)
         erosion = per_state("parliament.erosion_per_month", lambda s: s.parliament.erosion_per_month)
         p_pass = approval * (1.0 - erosion) ** self.treaty_delay
-        self.treaty_passes = per_state("parliament.vote", None, "uniform") < p_pass
         can_ratify = self.member & self.binding
+        self.treaty_passes = uniforms("parliament.vote", self.treaty_vote & can_ratify) < p_pass
         self.ratified = np.broadcast_to(can_ratify & ~self.treaty_vote, (n, S)).copy()
         self.treaty_failed = np.zeros((n, S), dtype=bool)
         self.treaty_voted = np.broadcast_to(~self.treaty_vote | ~can_ratify, (n, S)).copy()
@@ -130,7 +145,7 @@ class Coalition(mesa.Agent):
         self.mandate_vote = flags(lambda s: s.mandate.vote_required)
         self.mandate_delay = whole_months(per_state("mandate.delay_months", lambda s: s.mandate.delay_months))
         self.withdraw_below = per_state("mandate.withdraw_below", lambda s: s.mandate.withdraw_below)
-        self.mandate_draw = per_state("mandate.vote", None, "uniform")
+        self.mandate_draw = uniforms("mandate.vote", self.mandate_vote)
         self.mandate = np.broadcast_to(~self.mandate_vote, (n, S)).copy()
         self.mandate_voted = self.mandate.copy()
         self.withdrawn = np.zeros((n, S), dtype=bool)
@@ -166,7 +181,11 @@ class Coalition(mesa.Agent):
         self.offer_counts = count
         #: The members' capability, (R,), and whether anyone brings any.
         self.member_total = np.where(self.member, self.capability, 0.0).sum(axis=1)
+        #: Replications whose troops or ratifications changed since the model last looked, (R,).
+        self.touched = np.zeros(n, dtype=bool)
         self.has_capability = self.capability.sum(axis=1) > 0
+        self.ratified_capability, self.committed = np.zeros((n, S)), np.zeros((n, S), dtype=bool)
+        self.ratified_total, self.ratified_share, self.votes = np.zeros(n), np.zeros(n), np.zeros(n)
         self._tally()
 
         self.start = np.full((n, S), NEVER, dtype=np.int32)
@@ -175,8 +194,12 @@ class Coalition(mesa.Agent):
         #: Contingents still arriving (their troops change this month).
         self.ramping = np.zeros((n, S), dtype=bool)
         self.planned_leads = np.where(self.lead & self.willing, self.target, 0.0).sum(axis=1)
-        #: Whether anyone started or withdrew at the last start attempt, and who was left waiting.
-        self._moved, self._waiting = True, np.zeros((n, S), dtype=bool)
+        #: Whether anyone started or withdrew at the last start attempt, and who was left waiting
+        #: (in the rows with a state pending, ``_pending_rows``; None when pending has changed).
+        self._moved, self._waiting, self._pending_rows = True, None, None
+        #: The US level, collapses and ceasefire months when readiness was last worked out (None: stale),
+        #: and the months at which a state's wait after the ceasefire ends.
+        self._seen, self._wait_ends = None, set()
         self.ramp_now = self.ramp.astype(float)
         self.peak = np.zeros((n, S))
         self.troops = np.zeros((n, S))
@@ -187,10 +210,11 @@ class Coalition(mesa.Agent):
         self.any_deployed = False
         self.troop_months = np.zeros((n, S))
         self.max_response = np.zeros((n, S), dtype=np.int8)
-        # One uniform per state and month for its response decision (float32: S × horizon × R).
-        self.response_draws = np.empty((S, model.horizon, n), np.float32)
-        for j, s in enumerate(self.ids):
-            self.response_draws[j] = model.uniform(f"states.{s}.respond", (model.horizon, n))
+        # One uniform per member and month for its response decision (float32: S × horizon × R);
+        # a state outside the coalition does not respond.
+        self.response_draws = np.full((S, model.horizon, n), 0.5, np.float32)
+        for j in np.flatnonzero(self.member):
+            self.response_draws[j] = model.uniform(f"states.{self.ids[j]}.respond", (model.horizon, n))
 
     # ------------------------------------------------------------------ votes
 
@@ -198,37 +222,41 @@ class Coalition(mesa.Agent):
         """Treaty votes due this month; returns whether any vote was held."""
         if self.treaty_done:
             return False
-        due = ~self.treaty_voted & (start[:, None] != NEVER)
-        due &= start[:, None].astype(np.int64) + self.treaty_delay <= t
+        # Months since the start, (R, 1); hugely negative where it has not come (NEVER).
+        due = ~self.treaty_voted & (self.treaty_delay <= t - start[:, None].astype(np.int64))
         self.ratified |= due & self.treaty_passes
         self.treaty_failed |= due & ~self.treaty_passes
         self.treaty_voted |= due
         self.treaty_done = bool(self.treaty_voted.all())
-        if not due.any():
+        rows = np.flatnonzero(due.any(axis=1))
+        if not rows.size:
             return False
-        self._tally()
+        self._tally(rows)
         return True
 
-    def _tally(self) -> None:
-        """What the treaty votes so far add up to (recomputed only when a vote is held)."""
+    def _tally(self, rows: np.ndarray | slice = slice(None)) -> None:
+        """What the treaty votes so far add up to, in the replications ``rows`` that held a vote."""
+        self.touched[rows] = True
+        ratified, capability, total = self.ratified[rows], self.capability[rows], self.member_total[rows]
         #: The ratified members' capability, (R, S), and its total, (R,).
-        self.ratified_capability = np.where(self.ratified, self.capability, 0.0)
-        self.ratified_total = self.ratified_capability.sum(axis=1)
+        self.ratified_capability[rows] = capability * ratified
+        self.ratified_total[rows] = self.ratified_capability[rows].sum(axis=1)
         #: Ratified members with forces to commit, (R, S).
-        self.committed = self.ratified & (self.capability > 0)
+        self.committed[rows] = ratified & (capability > 0)
         #: The members' capability share that has ratified, and that minus the share that voted it down, (R,).
-        self.ratified_share = share(self.ratified & self.member, self.capability, self.member_total)
-        self.votes = self.ratified_share - share(self.treaty_failed & self.member, self.capability, self.member_total)
+        self.ratified_share[rows] = share(ratified & self.member, capability, total)
+        self.votes[rows] = self.ratified_share[rows] - share(self.treaty_failed[rows] & self.member, capability, total)
 
     def vote_mandates(self, t: int, ceasefire_month: np.ndarray) -> None:
         """Mandate votes due this month pass with P = domestic support now."""
         if self.mandates_done:
             return
-        due = ~self.mandate_voted & (ceasefire_month[:, None] != NEVER)
-        due &= ceasefire_month[:, None].astype(np.int64) + self.mandate_delay <= t
+        due = ~self.mandate_voted & (self.mandate_delay <= t - ceasefire_month[:, None].astype(np.int64))
         self.mandate |= due & (self.mandate_draw < self.support)
         self.mandate_voted |= due
         self.mandates_done = bool(self.mandate_voted.all())
+        if due.any():
+            self._seen = None  # who is ready to deploy may have changed
 
     # ------------------------------------------------------------------ deployment
 
@@ -236,18 +264,25 @@ class Coalition(mesa.Agent):
                ramp_factor: np.ndarray, target_force: float) -> None:
         """Leads, then followers over their bandwagon threshold, then gap fillers; troops ramp in.
 
-        Work is skipped when nobody is waiting to start and no contingent is still ramping.
+        Only the replications with a state waiting to start, or a contingent still arriving, are computed.
         """
-        if self.pending.any():
-            ready = self.pending & self.mandate & (us_level[:, None] >= self.required_level) & ~collapsed[:, None]
+        if self._pending_rows is None:
+            self._pending_rows = np.flatnonzero(self.pending.any(axis=1))
+        rows = self._pending_rows
+        # A month whose ready states are those that could not start last month, with nothing
+        # started or withdrawn since, cannot start anyone either (followers and gap fillers wait
+        # on the others): skip it, and when nothing that decides readiness has changed, skip
+        # working out who is ready too.
+        if rows.size and (self._moved or self._ready_may_change(t, ceasefire_month, collapsed, us_level)):
+            ready = (self.pending[rows] & self.mandate[rows] & (us_level[rows, None] >= self.required_level[rows])
+                     & ~collapsed[rows, None])
             if self.ceasefire_first.any():
-                waited = ceasefire_month[:, None].astype(np.int64) + self.wait <= t
+                waited = self.wait[rows] <= t - ceasefire_month[rows, None].astype(np.int64)
                 ready &= waited | ~self.ceasefire_first
-            # A month whose ready states are those that could not start last month, with nothing
-            # started or withdrawn since, cannot start anyone either (followers and gap fillers wait
-            # on the others): skip it.
-            if ready.any() and (self._moved or not np.array_equal(ready, self._waiting)):
-                self._start(t, ready, ramp_factor, target_force)
+            if not ready.any():
+                self._moved, self._waiting = False, ready  # nobody can start: as a start with nobody new
+            elif self._moved or not np.array_equal(ready, self._waiting):
+                self._start(t, rows, ready, ramp_factor[rows], target_force)
         if self.ramping.any():
             # Only the replications with a contingent still arriving change.
             rows = np.flatnonzero(self.ramping.any(axis=1))
@@ -256,16 +291,32 @@ class Coalition(mesa.Agent):
             elapsed = np.where(begun, t - start + 1, 0)
             share = np.minimum(1.0, elapsed / np.maximum(self.ramp_now[rows], 1e-9))
             there = begun & ~self.withdrawn[rows]
-            troops = np.where(there, self.target[rows] * share, 0.0)
+            troops = self.target[rows] * share * there
             self.ramping[rows] = there & (share < 1.0)
             self._set_troops(troops, rows)
             self.peak[rows] = np.maximum(self.peak[rows], troops)
         self.troop_months += self.troops
 
+    def _ready_may_change(self, t: int, ceasefire_month: np.ndarray, collapsed: np.ndarray,
+                          us_level: np.ndarray) -> bool:
+        """Whether who is ready to deploy may differ from the last time it was worked out: a mandate
+        vote, the US level, a collapse, a new ceasefire, or a month in which a state's wait after
+        the ceasefire ends (a start or withdrawal is checked by the caller)."""
+        seen = self._seen
+        if (seen is not None and np.array_equal(us_level, seen[0]) and np.array_equal(collapsed, seen[1])
+                and np.array_equal(ceasefire_month, seen[2])):
+            return t in self._wait_ends
+        if seen is None or not np.array_equal(ceasefire_month, seen[2]):
+            ends = (ceasefire_month[:, None].astype(np.int64) + self.wait)[:, self.ceasefire_first]
+            self._wait_ends = set(np.unique(ends[ceasefire_month != NEVER]).tolist())
+        self._seen = (us_level.copy(), collapsed.copy(), ceasefire_month.copy())
+        return True
+
     def _set_troops(self, troops: np.ndarray, rows: np.ndarray) -> None:
         """New troops (k, S) in the replications ``rows``, and what follows from them until they change
         again (most months they do not: a month's step then reuses these instead of recomputing them)."""
         self.troops[rows] = troops
+        self.touched[rows] = True
         #: States with troops deployed, (R, S).
         deployed = troops > 0
         self.deployed[rows] = deployed
@@ -276,29 +327,32 @@ class Coalition(mesa.Agent):
         self.contributors[rows] = deployed.sum(axis=1)
         #: Support lost each month by the deployed states: time, cost and the eastern-flank drain.
         loss = self.support_erosion[rows] + self.support_cost[rows] * troops / 10_000.0 + self.flank_drain[rows]
-        self.deployed_loss[rows] = np.where(deployed, loss, 0.0)
+        self.deployed_loss[rows] = loss * deployed
 
-    def _start(self, t: int, new: np.ndarray, ramp_factor: np.ndarray, target_force: float) -> None:
-        started = self.start != NEVER
+    def _start(self, t: int, rows: np.ndarray, new: np.ndarray, ramp_factor: np.ndarray, target_force: float) -> None:
+        """Start the states ``new`` (k, S) of the replications ``rows`` that may go now."""
+        withdrawn, target = self.withdrawn[rows], self.target[rows]
         lead_new = new & self.lead
-        going = (started & ~self.withdrawn) | lead_new
-        lead_going = np.where(self.lead & going, self.target, 0.0).sum(axis=1)
+        going = ((self.start[rows] != NEVER) & ~withdrawn) | lead_new
+        lead_going = (target * (self.lead & going)).sum(axis=1)
         # Leads that plan no troops give a follower nothing to follow (share 0).
-        share = np.divide(lead_going, self.planned_leads, out=np.zeros_like(lead_going), where=self.planned_leads > 0)
-        waits = share[:, None] >= self.after_leads
+        planned = self.planned_leads[rows]
+        share = np.divide(lead_going, planned, out=np.zeros_like(lead_going), where=planned > 0)
+        waits = share[:, None] >= self.after_leads[rows]
         follower_new = new & ~self.lead & ~self.fill_gap & waits
         going |= follower_new
-        others = np.where(going & self.in_ukraine & ~self.withdrawn, self.target, 0.0).sum(axis=1)
+        others = (target * (going & self.in_ukraine & ~withdrawn)).sum(axis=1)
         gap_new = new & self.fill_gap & waits & (others[:, None] < target_force)
         now = lead_new | follower_new | gap_new
         self._moved = bool(now.any())
         self._waiting = new & ~now
         if not self._moved:
             return
-        self.start = np.where(now, t, self.start)
-        self.ramp_now = np.where(now, self.ramp * ramp_factor[:, None], self.ramp_now)
-        self.pending &= ~now
-        self.ramping |= now
+        self.start[rows] = np.where(now, t, self.start[rows])
+        self.ramp_now[rows] = np.where(now, self.ramp[rows] * ramp_factor[:, None], self.ramp_now[rows])
+        self.pending[rows] &= ~now
+        self.ramping[rows] |= now
+        self._pending_rows = None
 
     def erode_support(self) -> np.ndarray:
         """Support recovers toward its starting level and erodes with time, cost and the flank
@@ -318,7 +372,7 @@ class Coalition(mesa.Agent):
         return out
 
     def withdraw(self, out: np.ndarray) -> None:
-        self._moved = True
+        self._moved, self._pending_rows = True, None
         self.withdrawn |= out
         self.pending &= ~out
         self.ramping &= ~out
@@ -332,7 +386,7 @@ class Coalition(mesa.Agent):
         """An attack touched the troops in Ukraine of the replications in ``touched`` (R,)."""
         rows = np.flatnonzero(touched)
         there = self.deployed[rows] & self.in_ukraine
-        support = self.support[rows] - np.where(there, self.support_incident[rows] * (1.0 - protection[rows, None]), 0.0)
+        support = self.support[rows] - self.support_incident[rows] * (1.0 - protection[rows, None]) * there
         self.support[rows] = np.clip(support, 0.0, 1.0)
 
     # ------------------------------------------------------------------ response
@@ -344,7 +398,7 @@ class Coalition(mesa.Agent):
         below the minimum effective force, times the posture): a token force far from
         the contact line entangles its government little.
         """
-        return np.where(self.in_ukraine & self.deployed[rows], entanglement[:, None], 0.0)
+        return entanglement[:, None] * (self.in_ukraine & self.deployed[rows])
 
     def respond(self, t: int, rows: np.ndarray, shock: np.ndarray, presence: np.ndarray, us_responds: np.ndarray,
                 response, judged: np.ndarray) -> np.ndarray:
@@ -390,7 +444,8 @@ class UnitedStates(mesa.Agent):
             self.congress_passes = model.uniform("united_states.congress.vote") < p
             self.congress_voted = np.zeros(n, dtype=bool)
         self.congress_approved = np.zeros(n, dtype=bool) if self.congress_required else np.ones(n, dtype=bool)
-        self.level = self._realised()
+        self.level = self._realised().astype(np.int8)
+        self.moved = np.zeros(0, dtype=np.int64)
         self.changed = np.zeros(n, dtype=bool)
         self.elections = [
             (e.month,
@@ -402,6 +457,7 @@ class UnitedStates(mesa.Agent):
         self.stake = model.draw("united_states.economic_stake", spec.economic_stake)
         #: P(the administration responds), its honour with the economic stake's share of misses recovered.
         self.honour = recovered(honour, self.stake)
+        self.honour_logodds = logit(self.honour)
         en = spec.enablers
         self.detection_gain = model.draw("united_states.enablers.detection_gain", en.detection_gain)
         self.attribution_gain = model.draw("united_states.enablers.attribution_gain", en.attribution_gain)
@@ -425,7 +481,10 @@ class UnitedStates(mesa.Agent):
                 moved = change & (after != self.offered)
                 self.offered = np.where(change, after, self.offered).astype(np.int8)
                 self.changed |= moved
-        self.level = self._realised().astype(np.int8)
+        level = self._realised().astype(np.int8)
+        #: The replications whose realised level changed this month (what depends on it is refreshed there).
+        self.moved = np.flatnonzero(level != self.level)
+        self.level = level
 
     @property
     def enabling(self) -> np.ndarray:
@@ -440,7 +499,7 @@ class UnitedStates(mesa.Agent):
         'political' it does not respond; below 'enablers' it cannot answer militarily.
         """
         level_now = self.level[rows]
-        p = expit(logit(self.honour[rows]) + shock + np.where(level_now >= Level.direct.value, entangled, 0.0))
+        p = expit(self.honour_logodds[rows] + shock + np.where(level_now >= Level.direct.value, entangled, 0.0))
         responds = (self.respond_draws[t - 1][rows] < p) & (level_now >= Level.political.value)
         cap = np.where(level_now >= Level.enablers.value, MILITARY, ECONOMIC)
         level = np.where(responds, np.minimum(judged, cap), NONE).astype(np.int8)
@@ -529,22 +588,24 @@ class Russia(mesa.Agent):
                  + self.w_us[rows] * us_level / DIRECT + self.lessons[rows])
         self.perceived[rows] = expit(theta)
 
-    def choose(self, t: int, rows: np.ndarray, detection: np.ndarray, attribution: np.ndarray,
-               army: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The action in ``rows`` (0 comply, 1 probe, 2 limited, 3 major) and each rung's P(det), P(attr).
+    def rung_monitoring(self, rows, detection: np.ndarray, attribution: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each rung's P(detected) and P(attributed), (k, 3), from the base rates: visibility v
+        turns p into 1 − (1 − p)^v (a probe is harder to see than an offensive)."""
+        vis = self.visibility[rows]
+        return 1.0 - (1.0 - detection[:, None]) ** vis, 1.0 - (1.0 - attribution[:, None]) ** vis
+
+    def choose(self, t: int, rows: np.ndarray, det: np.ndarray, att: np.ndarray, army: np.ndarray,
+               size: np.ndarray) -> np.ndarray:
+        """The action in ``rows`` (0 comply, 1 probe, 2 limited, 3 major), given each rung's P(det), P(attr).
 
         The gain of rung a is gain_a × E (E ~ Exp(1), the opportunity's size, one per month);
         its perceived cost is severity_a × (army + P(det_a)·P(attr_a)·perceived·size).  Russia
         takes the rung with the largest positive net gain, or complies.
         """
-        vis = self.visibility[rows]
-        det = 1.0 - (1.0 - detection[:, None]) ** vis
-        att = 1.0 - (1.0 - attribution[:, None]) ** vis
         cost = self.severity[rows] * (army[:, None] + det * att * (self.perceived[rows] * size)[:, None])
         net = self.gain[rows] * self.gain_draws[t - 1][rows, None] - cost
         best = np.argmax(net, axis=1)
-        action = np.where(net.max(axis=1) > 0, best + 1, 0).astype(np.int8)
-        return action, det, att
+        return np.where(net.max(axis=1) > 0, best + 1, 0).astype(np.int8)
 
     def learn(self, acted: np.ndarray, answered: np.ndarray) -> None:
         """Answered actions deter, unanswered ones embolden; old lessons fade."""

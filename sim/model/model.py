@@ -158,6 +158,8 @@ class GuaranteeModel(mesa.Model):
             "air_policing"]
         self.offer_ramp = (1.0 - self.draw("capability.offers.logistics", offers.logistics)) ** (
             counts["logistics"] + counts["basing"])
+        self.rung_detection, self.rung_attribution = np.zeros((n, 3)), np.zeros((n, 3))
+        self._refresh_monitoring(slice(None))
         self.detect_draws = self.uniform("monitoring.detect", (self.horizon, n))
         self.attribute_draws = self.uniform("monitoring.attribute", (self.horizon, n))
         self.incident_draws = self.uniform("russia.incident", (self.horizon, n))
@@ -177,11 +179,16 @@ class GuaranteeModel(mesa.Model):
         self.quorum = self.draw("activation.quorum", scenario.activation.quorum)
         self.troop_month_usd = self.draw("costs.troop_month_usd", scenario.costs.troop_month_usd)
 
+        #: Russia's read of the committed members' P(response) and the force effect it was read
+        #: with (NaN: to be read again), per replication; see _act.
+        self.actual, self.actual_force = np.zeros(n), np.full(n, np.nan)
+
         # State of the world and records.
         self.collapsed = np.zeros(n, dtype=bool)
         self.collapse_month = np.full(n, NEVER, dtype=np.int32)
         self.in_force_ever = np.zeros(n, dtype=bool)
-        self.counts = np.zeros((n, len(ACTIONS)), dtype=np.int16)
+        #: Actions taken, by rung (probe, limited, major), (R, 3).
+        self.counts = np.zeros((n, len(ACTIONS) - 1), dtype=np.int16)
         self.first_violation = np.full(n, NEVER, dtype=np.int32)
         self.detected = np.zeros(n, dtype=bool)
         self.attributed = np.zeros(n, dtype=bool)
@@ -212,12 +219,20 @@ class GuaranteeModel(mesa.Model):
         self.inputs[name] = values
         return values
 
+    @staticmethod
+    def constant(param) -> float | None:
+        """The value of a parameter that is not drawn (a number or a fixed value), else None."""
+        if isinstance(param, (int, float)) and not isinstance(param, bool):
+            return float(param)
+        if isinstance(param, params.Fixed):  # a fixed value needs no stream (and no stream is skipped)
+            return float(param.value)
+        return None
+
     def draw(self, name: str, param) -> np.ndarray:
         """Per-replication values of a parameter; a distribution gets its own named stream."""
-        if isinstance(param, (int, float)) and not isinstance(param, bool):
-            return np.full(self.replications, float(param))
-        if isinstance(param, params.Fixed):  # a fixed value needs no stream (and no stream is skipped)
-            return np.full(self.replications, float(param.value))
+        value = self.constant(param)
+        if value is not None:
+            return np.full(self.replications, value)
         if name in self.fixed:
             return np.broadcast_to(np.asarray(self.fixed[name], dtype=float), (self.replications,)).copy()
         values = params.sample(param, self.streams(f"param:{name}"), self.replications)
@@ -232,6 +247,8 @@ class GuaranteeModel(mesa.Model):
         co, us, ru = self.coalition, self.united_states, self.russia
         ru.agree_ceasefire(t, self.ceasefire_month)
         us.update(t, self.ratification_start)
+        if us.moved.size:
+            self._refresh_monitoring(us.moved)
         co.ratify(t, self.ratification_start)
         co.vote_mandates(t, self.ceasefire_month)
         ramp_factor = np.where(us.enabling, us.ramp_factor, 1.0) * self.offer_ramp
@@ -251,6 +268,12 @@ class GuaranteeModel(mesa.Model):
         co.erode_support()
 
         # What Russia sees and weighs; the ratified share changes only in months with votes.
+        # Its read of the committed members' resolve is kept per replication until what it is read
+        # from changes: troops, ratifications (the coalition marks the rows), the US level.
+        if co.touched.any():
+            self.actual_force[co.touched] = np.nan
+            co.touched[:] = False
+        self.actual_force[us.moved] = np.nan
         in_force = co.binding & (co.ratified_share >= self.quorum) & (co.ratified_share > 0)
         in_ceasefire = (self.ceasefire_month <= t) & ~self.collapsed
         self.in_force_ever |= in_force & in_ceasefire
@@ -272,7 +295,8 @@ class GuaranteeModel(mesa.Model):
         self.events = MonthEvents(t, opportunity, action, detected, attributed, us_response, responses, in_force)
         acted = action > 0
         ru.learn(acted, answered)
-        self.counts[np.arange(self.replications), action] += 1
+        took = np.flatnonzero(action)
+        self.counts[took, action[took] - 1] += 1
         violating = action >= LIMITED
         self.first_violation = np.where(violating & (self.first_violation == NEVER), t, self.first_violation)
         self.attributed |= attributed & violating
@@ -305,12 +329,16 @@ class GuaranteeModel(mesa.Model):
         x_commitment = co.ratified_share[rows] if co.binding else np.zeros(rows.size)
         size = 1.0 - ((1.0 - self.w_force[rows] * x_force) * (1.0 - self.w_us[rows] * x_us)
                       * (1.0 - self.w_commitment[rows] * x_commitment))
-        us_p = np.where(level >= Level.political.value, us.honour[rows], 0.0)
-        actual = self._actual_response(rows, co.presence(x_force, rows), us_p)
+        stale = self.actual_force[rows] != x_force  # NaN: marked stale
+        if stale.any():
+            sub, x = rows[stale], x_force[stale]
+            us_p = np.where(level[stale] >= Level.political.value, us.honour[sub], 0.0)
+            self.actual[sub] = self._actual_response(sub, co.presence(x, sub), us_p)
+            self.actual_force[sub] = x
+        actual = self.actual[rows]
         ru.believe(rows, actual, co.votes[rows], x_force, level)
-        detection, attribution = self._monitoring(rows)
-        action, det, att = ru.choose(t, rows, detection, attribution, self.w_army[rows] * self.ukraine.strength[rows],
-                                     size)
+        det, att = self.rung_detection[rows], self.rung_attribution[rows]
+        action = ru.choose(t, rows, det, att, self.w_army[rows] * self.ukraine.strength[rows], size)
         k = np.arange(rows.size)
         rung = np.maximum(action.astype(np.int64) - 1, 0)
         seen = (action > 0) & (self.detect_draws[t - 1][rows] < det[k, rung])
@@ -327,8 +355,13 @@ class GuaranteeModel(mesa.Model):
         x = np.where(force >= self.minimum_force, x, x * self.below_minimum)
         return x * self.posture[rows]
 
-    def _monitoring(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """This month's base P(detect) and P(attribute) in ``rows``, with US ISR and the offers'."""
+    def _refresh_monitoring(self, rows: np.ndarray | slice) -> None:
+        """Each rung's P(detected) and P(attributed), (R, 3), in ``rows``: they change only with the US level."""
+        self.rung_detection[rows], self.rung_attribution[rows] = self.russia.rung_monitoring(
+            rows, *self._monitoring(rows))
+
+    def _monitoring(self, rows: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
+        """The base P(detect) and P(attribute) in ``rows``, with US ISR and the offers'."""
         us = self.united_states
         level = us.level[rows]
         detection, attribution = self.detection[rows], self.attribution[rows]
@@ -416,7 +449,7 @@ class GuaranteeModel(mesa.Model):
         rep = np.arange(first_replication, first_replication + n, dtype=np.int64)
         ceasefire = self.ceasefire_month <= self.horizon
         cf = self.ceasefire_month.astype(np.int64)
-        probes, limited, major = (self.counts[:, i].astype(np.int32) for i in (1, 2, 3))
+        probes, limited, major = (self.counts[:, i].astype(np.int32) for i in (0, 1, 2))
         violation = self.first_violation != NEVER
         troop_months = co.troop_months.sum(axis=1)
         cost = troop_months * self.troop_month_usd / 1e9 + self.ukraine.delivered_total
