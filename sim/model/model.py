@@ -416,7 +416,8 @@ class GuaranteeModel(mesa.Model):
         mil = levels == MILITARY
         # Activation: ratified members holding a quorum of the ratified capability answer militarily.
         ratified = co.ratified[rows]
-        activated = (act >= LIMITED) & in_force[rows] & (share(mil & ratified, capability, co.ratified_total[rows]) >= quorum)
+        activated = ((act >= LIMITED) & in_force[rows]
+                     & (share(mil & ratified, capability, co.ratified_total[rows]) >= quorum))
         first = (act >= LIMITED) & (self.test[rows] == NO_TEST)
         result = np.where(~in_force[rows], NO_GUARANTEE, np.where(activated, ACTIVATED, FAILED))
         self.test[rows] = np.where(first, result, self.test[rows])
