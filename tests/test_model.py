@@ -441,11 +441,12 @@ def test_block_k_is_child_k_of_the_seed_sequence():
     pd.testing.assert_frame_equal(whole.iloc[2000:].reset_index(drop=True), third)
 
 
-#: An election that can take the US below 'political' (Russia's read of the US changes) and a
-#: wait after the ceasefire (readiness changes with time alone).
+#: An election that can take the US below 'political' (Russia's read of the US changes), waits
+#: after the ceasefire and a late mandate vote (readiness changes in months when nothing else does).
 SHAKEN = {"united_states.elections.0.backstop_after": {"dist": "choice", "values": ["none", "monitoring"]},
-          "united_states.elections.0.change": 0.6, "states.NLD.conditions.months_after_ceasefire": 5,
-          "states.BEL.conditions.months_after_ceasefire": 7, "states.DNK.conditions.months_after_ceasefire": 9}
+          "united_states.elections.0.change": 0.6, "states.BEL.conditions.months_after_ceasefire": 7,
+          "states.DNK.conditions.months_after_ceasefire": 20, "states.NLD.mandate.vote_required": True,
+          "states.NLD.mandate.delay_months": 15}
 
 
 @pytest.mark.parametrize("name, overrides", [
@@ -456,7 +457,8 @@ def test_the_month_steps_shortcuts_change_no_result(name, overrides, monkeypatch
     """What the step keeps between months instead of recomputing (Russia's read of the committed
     members, each rung's monitoring, who waits to deploy and whether that can have changed) is exact:
     recomputing all of it every month gives the same tables, bit for bit.  The cases cover a
-    ceasefire hazard, elections, waits, withdrawals and collapses."""
+    ceasefire hazard, elections, waits, a late mandate vote, withdrawals and collapses; removing
+    any one trigger of the shortcuts makes at least one case fail."""
     sc = sim.load_scenario(SCENARIOS / name, overrides=overrides).scenario
     kept = run_block(sc, 600, block=2, seed=11, first_replication=0)
     step = GuaranteeModel.step
