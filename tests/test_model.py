@@ -452,6 +452,8 @@ SHAKEN = {"united_states.elections.0.backstop_after": {"dist": "choice", "values
 @pytest.mark.parametrize("name, overrides", [
     ("paris.yaml", {}), ("paris.yaml", SHAKEN), ("paris-unconditional.yaml", SHAKEN),
     ("paris-wider-coalition.yaml", {}),
+    # ceasefires now and then, with quiet months between (the readiness skip engages)
+    ("paris-unconditional.yaml", {"ceasefire.monthly_hazard": 0.002}),
 ])
 def test_the_month_steps_shortcuts_change_no_result(name, overrides, monkeypatch):
     """What the step keeps between months instead of recomputing (Russia's read of the committed

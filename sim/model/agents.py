@@ -197,7 +197,7 @@ class Coalition(mesa.Agent):
         #: Whether anyone started or withdrew at the last start attempt, and who was left waiting
         #: (in the rows with a state pending, ``_pending_rows``; None when pending has changed).
         self._moved, self._waiting, self._pending_rows = True, None, None
-        #: The US level, collapses and ceasefire months when readiness was last worked out (None: stale),
+        #: The US level and ceasefire months when readiness was last worked out (None: stale),
         #: and the months at which a state's wait after the ceasefire ends.
         self._seen, self._wait_ends = None, set()
         self.ramp_now = self.ramp.astype(float)
@@ -273,7 +273,7 @@ class Coalition(mesa.Agent):
         # started or withdrawn since, cannot start anyone either (followers and gap fillers wait
         # on the others): skip it, and when nothing that decides readiness has changed, skip
         # working out who is ready too.
-        if rows.size and (self._moved or self._ready_may_change(t, ceasefire_month, collapsed, us_level)):
+        if rows.size and (self._moved or self._ready_may_change(t, ceasefire_month, us_level)):
             ready = (self.pending[rows] & self.mandate[rows] & (us_level[rows, None] >= self.required_level[rows])
                      & ~collapsed[rows, None])
             if self.ceasefire_first.any():
@@ -297,19 +297,18 @@ class Coalition(mesa.Agent):
             self.peak[rows] = np.maximum(self.peak[rows], troops)
         self.troop_months += self.troops
 
-    def _ready_may_change(self, t: int, ceasefire_month: np.ndarray, collapsed: np.ndarray,
-                          us_level: np.ndarray) -> bool:
-        """Whether who is ready to deploy may differ from the last time it was worked out: a mandate
-        vote, the US level, a collapse, a new ceasefire, or a month in which a state's wait after
-        the ceasefire ends (a start or withdrawal is checked by the caller)."""
+    def _ready_may_change(self, t: int, ceasefire_month: np.ndarray, us_level: np.ndarray) -> bool:
+        """Whether who is ready to deploy may differ from the last time it was worked out so as to let
+        someone start: a mandate vote, the US level, a new ceasefire, or a month in which a state's wait
+        after the ceasefire ends (a start or withdrawal is checked by the caller).  A collapse is not
+        checked: it only takes states out of readiness, which cannot start anyone."""
         seen = self._seen
-        if (seen is not None and np.array_equal(us_level, seen[0]) and np.array_equal(collapsed, seen[1])
-                and np.array_equal(ceasefire_month, seen[2])):
+        if seen is not None and np.array_equal(us_level, seen[0]) and np.array_equal(ceasefire_month, seen[1]):
             return t in self._wait_ends
-        if seen is None or not np.array_equal(ceasefire_month, seen[2]):
+        if seen is None or not np.array_equal(ceasefire_month, seen[1]):
             ends = (ceasefire_month[:, None].astype(np.int64) + self.wait)[:, self.ceasefire_first]
             self._wait_ends = set(np.unique(ends[ceasefire_month != NEVER]).tolist())
-        self._seen = (us_level.copy(), collapsed.copy(), ceasefire_month.copy())
+        self._seen = (us_level.copy(), ceasefire_month.copy())
         return True
 
     def _set_troops(self, troops: np.ndarray, rows: np.ndarray) -> None:
