@@ -28,6 +28,7 @@ import sim
 from sim.experiment.design import load_sweep
 from sim.experiment.executors import _context
 from sim.model import GuaranteeModel
+from sim.model.agents import NEVER
 from sim.results.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +82,7 @@ class BatchRunModel(GuaranteeModel):
         super().__init__(scenario, replications=1, block=block, seed=seed)
         self.datacollector = mesa.DataCollector(model_reporters={
             "force_in_ukraine": lambda m: float(m.force_in_ukraine_peak[0]),
-            "violation": lambda m: bool(m.violation_month[0] < 2**31 - 1),
+            "violation": lambda m: bool(m.first_violation[0] != NEVER),
         })
         self.datacollector.collect(self)  # batch_run indexes collected data by step
 
