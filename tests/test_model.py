@@ -454,6 +454,8 @@ SHAKEN = {"united_states.elections.0.backstop_after": {"dist": "choice", "values
     ("paris-wider-coalition.yaml", {}),
     # ceasefires now and then, with quiet months between (the readiness skip engages)
     ("paris-unconditional.yaml", {"ceasefire.monthly_hazard": 0.002}),
+    # support erodes fast: withdrawals open a gap the Baltics (gap fillers) then fill
+    ("paris.yaml", {"thresholds.target_force": 12000, "states.*.support.erosion_per_month": 0.02}),
 ])
 def test_the_month_steps_shortcuts_change_no_result(name, overrides, monkeypatch):
     """What the step keeps between months instead of recomputing (Russia's read of the committed
@@ -472,7 +474,7 @@ def test_the_month_steps_shortcuts_change_no_result(name, overrides, monkeypatch
         step(model)
 
     monkeypatch.setattr(GuaranteeModel, "step", step_recomputing_everything)
-    monkeypatch.setattr(Coalition, "_ready_may_change", lambda *args: True)
+    monkeypatch.setattr(Coalition, "_mark_changes", lambda self, *args: self._dirty.fill(True))
     fresh = run_block(sc, 600, block=2, seed=11, first_replication=0)
     for table in ("runs", "states", "timeline", "inputs"):
         pd.testing.assert_frame_equal(getattr(kept, table), getattr(fresh, table), check_exact=True)

@@ -194,12 +194,13 @@ class Coalition(mesa.Agent):
         #: Contingents still arriving (their troops change this month).
         self.ramping = np.zeros((n, S), dtype=bool)
         self.planned_leads = np.where(self.lead & self.willing, self.target, 0.0).sum(axis=1)
-        #: Whether anyone started or withdrew at the last start attempt, and who was left waiting
-        #: (in the rows with a state pending, ``_pending_rows``; None when pending has changed).
-        self._moved, self._waiting, self._pending_rows = True, None, None
-        #: The US level and ceasefire months when readiness was last worked out (None: stale),
-        #: and the months at which a state's wait after the ceasefire ends.
-        self._seen, self._wait_ends = None, set()
+        #: The replications with a state waiting to start (None when that has changed), and those in
+        #: which who can start must be worked out again this month (see ``_mark_changes``).
+        self._pending_rows, self._dirty = None, np.ones(n, dtype=bool)
+        #: The US level and ceasefire months when last looked at (None before the first month), and
+        #: by month, the replications in which some state's wait after the ceasefire ends.
+        self._seen_level = self._seen_ceasefire = None
+        self._wait_ends: dict[int, list[np.ndarray]] = {}
         self.ramp_now = self.ramp.astype(float)
         self.peak = np.zeros((n, S))
         self.troops = np.zeros((n, S))
@@ -255,8 +256,7 @@ class Coalition(mesa.Agent):
         self.mandate |= due & (self.mandate_draw < self.support)
         self.mandate_voted |= due
         self.mandates_done = bool(self.mandate_voted.all())
-        if due.any():
-            self._seen = None  # who is ready to deploy may have changed
+        self._dirty |= due.any(axis=1)  # who is ready to deploy may have changed there
 
     # ------------------------------------------------------------------ deployment
 
@@ -266,22 +266,20 @@ class Coalition(mesa.Agent):
 
         Only the replications with a state waiting to start, or a contingent still arriving, are computed.
         """
+        self._mark_changes(t, ceasefire_month, us_level)
         if self._pending_rows is None:
             self._pending_rows = np.flatnonzero(self.pending.any(axis=1))
-        rows = self._pending_rows
-        # A month whose ready states are those that could not start last month, with nothing
-        # started or withdrawn since, cannot start anyone either (followers and gap fillers wait
-        # on the others): skip it, and when nothing that decides readiness has changed, skip
-        # working out who is ready too.
-        if rows.size and (self._moved or self._ready_may_change(t, ceasefire_month, us_level)):
+        # In a replication where nothing that decides who can start has changed since it was last
+        # worked out, working it out again would give what it gave then (nobody new): it is skipped.
+        rows = self._pending_rows[self._dirty[self._pending_rows]]
+        self._dirty[:] = False
+        if rows.size:
             ready = (self.pending[rows] & self.mandate[rows] & (us_level[rows, None] >= self.required_level[rows])
                      & ~collapsed[rows, None])
             if self.ceasefire_first.any():
                 waited = self.wait[rows] <= t - ceasefire_month[rows, None].astype(np.int64)
                 ready &= waited | ~self.ceasefire_first
-            if not ready.any():
-                self._moved, self._waiting = False, ready  # nobody can start: as a start with nobody new
-            elif self._moved or not np.array_equal(ready, self._waiting):
+            if ready.any():
                 self._start(t, rows, ready, ramp_factor[rows], target_force)
         if self.ramping.any():
             # Only the replications with a contingent still arriving change.
@@ -297,19 +295,32 @@ class Coalition(mesa.Agent):
             self.peak[rows] = np.maximum(self.peak[rows], troops)
         self.troop_months += self.troops
 
-    def _ready_may_change(self, t: int, ceasefire_month: np.ndarray, us_level: np.ndarray) -> bool:
-        """Whether who is ready to deploy may differ from the last time it was worked out so as to let
-        someone start: a mandate vote, the US level, a new ceasefire, or a month in which a state's wait
-        after the ceasefire ends (a start or withdrawal is checked by the caller).  A collapse is not
-        checked: it only takes states out of readiness, which cannot start anyone."""
-        seen = self._seen
-        if seen is not None and np.array_equal(us_level, seen[0]) and np.array_equal(ceasefire_month, seen[1]):
-            return t in self._wait_ends
-        if seen is None or not np.array_equal(ceasefire_month, seen[1]):
-            ends = (ceasefire_month[:, None].astype(np.int64) + self.wait)[:, self.ceasefire_first]
-            self._wait_ends = set(np.unique(ends[ceasefire_month != NEVER]).tolist())
-        self._seen = (us_level.copy(), ceasefire_month.copy())
-        return True
+    def _mark_changes(self, t: int, ceasefire_month: np.ndarray, us_level: np.ndarray) -> None:
+        """Mark the replications where who can start may have changed: a new US level, or a state's
+        wait after the ceasefire ending this month (a new ceasefire counts there, from its month
+        plus the wait); withdrawals and mandate votes mark their own.  Not marked, because they
+        cannot let anyone start: a collapse (it only takes states out of readiness) and a start
+        (leads, followers and gap fillers are all weighed in the one pass that starts them)."""
+        if self._seen_level is None:
+            self._dirty[:] = True
+            self._seen_ceasefire = np.full_like(ceasefire_month, NEVER)
+        else:
+            self._dirty |= us_level != self._seen_level
+        self._seen_level = us_level.copy()
+        new = np.flatnonzero(ceasefire_month != self._seen_ceasefire)
+        if new.size:
+            self._note_wait_ends(new, ceasefire_month)
+            self._seen_ceasefire[new] = ceasefire_month[new]
+        ending = self._wait_ends.pop(t, None)
+        if ending is not None:
+            self._dirty[np.concatenate(ending)] = True
+
+    def _note_wait_ends(self, new: np.ndarray, ceasefire_month: np.ndarray) -> None:
+        """Note, by month, the replications ``new`` (their ceasefire just began) in which some state's
+        wait after the ceasefire ends."""
+        ends = ceasefire_month[new, None].astype(np.int64) + self.wait[new][:, self.ceasefire_first]
+        for month in np.unique(ends).tolist():
+            self._wait_ends.setdefault(month, []).append(new[(ends == month).any(axis=1)])
 
     def _set_troops(self, troops: np.ndarray, rows: np.ndarray) -> None:
         """New troops (k, S) in the replications ``rows``, and what follows from them until they change
@@ -343,9 +354,7 @@ class Coalition(mesa.Agent):
         others = (target * (going & self.in_ukraine & ~withdrawn)).sum(axis=1)
         gap_new = new & self.fill_gap & waits & (others[:, None] < target_force)
         now = lead_new | follower_new | gap_new
-        self._moved = bool(now.any())
-        self._waiting = new & ~now
-        if not self._moved:
+        if not now.any():
             return
         self.start[rows] = np.where(now, t, self.start[rows])
         self.ramp_now[rows] = np.where(now, self.ramp[rows] * ramp_factor[:, None], self.ramp_now[rows])
@@ -371,7 +380,8 @@ class Coalition(mesa.Agent):
         return out
 
     def withdraw(self, out: np.ndarray) -> None:
-        self._moved, self._pending_rows = True, None
+        self._pending_rows = None
+        self._dirty |= out.any(axis=1)
         self.withdrawn |= out
         self.pending &= ~out
         self.ramping &= ~out
