@@ -110,6 +110,7 @@ class Coalition(mesa.Agent):
         self.in_ukraine = flags(lambda s: s.troops.deployment == "ukraine")
         leads = set(spec.package.multinational_force.lead_nations)
         self.lead = flags(lambda s: s.id in leads)
+        self.lead_columns = np.flatnonzero(self.lead)
 
         pledge = per_state("troops.pledge", lambda s: s.troops.pledge)
         sustainable = np.stack(
@@ -421,11 +422,12 @@ class Coalition(mesa.Agent):
         base_logodds = (self.resolve_logodds[rows] + shock[:, None] + response.own_troops * presence
                         + response.us_responds * us_responds[:, None])
         u = self.response_draws[:, t - 1, rows].T
-        leads = u < expit(base_logodds)
-        n_leads = int(self.lead.sum())
-        share = (leads & self.lead).sum(axis=1) / n_leads if n_leads else np.zeros(len(u))
-        followers = u < expit(base_logodds + response.leads_respond * share[:, None])
-        responds = np.where(self.lead, leads, followers) & self.member
+        leads = self.lead_columns
+        led = u[:, leads] < expit(base_logodds[:, leads])
+        share = led.sum(axis=1) / leads.size if leads.size else np.zeros(len(u))
+        responds = u < expit(base_logodds + response.leads_respond * share[:, None])  # the followers
+        responds[:, leads] = led
+        responds &= self.member
         # Only a state with troops deployed, or a ratified commitment and forces to commit, can
         # answer militarily; the others are capped at economic measures (as the US below 'enablers').
         can_fight = self.deployed[rows] | self.committed[rows]
