@@ -381,12 +381,13 @@ class Coalition(mesa.Agent):
         return out
 
     def withdraw(self, out: np.ndarray) -> None:
+        """The states ``out`` (R, S) withdraw their troops."""
+        rows = np.flatnonzero(out.any(axis=1))
         self._pending_rows = None
-        self._dirty |= out.any(axis=1)
+        self._dirty[rows] = True  # a gap may open that a gap filler fills
         self.withdrawn |= out
         self.pending &= ~out
         self.ramping &= ~out
-        rows = np.flatnonzero(out.any(axis=1))
         self._set_troops(np.where(out[rows], 0.0, self.troops[rows]), rows)
         # Each withdrawal costs every other state's support (contagion).
         others = out.sum(axis=1, keepdims=True) - out
