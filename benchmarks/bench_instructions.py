@@ -17,13 +17,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
-from io import BytesIO
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-V1_COMMIT = "8b9f714"
+from baseline import ROOT, V1_COMMIT, label, unpacked  # benchmarks/baseline.py
+
 CHILD = """
 import os, subprocess, sys
 import sim
@@ -54,13 +52,13 @@ def main(argv=None) -> None:
     if shutil.which("valgrind") is None:
         print("valgrind not found: skipped")
         return
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline, "sim", "scenarios", "seeds"],
-                             check=True, capture_output=True).stdout
-    with tempfile.TemporaryDirectory() as tmp:
-        tarfile.open(fileobj=BytesIO(archive)).extractall(tmp, filter="data")
-        old = instructions(Path(tmp), args.replications)
+    with unpacked(args.baseline) as tree:
+        if tree is None:
+            print(f"{args.baseline}: skipped (needs the git history of the project)")
+            return
+        old = instructions(tree, args.replications)
     new = instructions(ROOT, args.replications)
-    name = "v1" if args.baseline == V1_COMMIT else args.baseline
+    name = label(args.baseline)
     print(f"instructions for sim.run on paris.yaml, {args.replications:,} replications, 36 months")
     print(f"  {'this tree':<12}{new:>16,}")
     print(f"  {name:<12}{old:>16,}")

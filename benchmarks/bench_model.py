@@ -22,10 +22,7 @@ import platform
 import statistics
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
 
 import mesa
@@ -33,9 +30,8 @@ import mesa
 import sim
 from sim.model import run_block
 
-ROOT = Path(__file__).resolve().parents[1]
-#: The last commit of model v1 (before "Model v2: Russia chooses a rung ...").
-V1_COMMIT = "8b9f714"
+from baseline import ROOT, V1_COMMIT, label, unpacked  # benchmarks/baseline.py
+
 #: A worker: loads its tree's paris.yaml at the given horizon, then times one ``sim.run`` per input line.
 WORKER = """
 import sys, time
@@ -83,14 +79,10 @@ class Worker:
 
 def interleaved(baseline: str, replications: int, rounds: int, months: int = 36):
     """Seconds per run of this tree and of ``baseline``, round by round, or None without git history."""
-    try:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", baseline, "sim", "scenarios", "seeds"],
-                                 check=True, capture_output=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        tarfile.open(fileobj=BytesIO(archive)).extractall(tmp, filter="data")
-        new, old = Worker(ROOT, replications, months), Worker(Path(tmp), replications, months)
+    with unpacked(baseline) as tree:
+        if tree is None:
+            return None
+        new, old = Worker(ROOT, replications, months), Worker(tree, replications, months)
         try:
             times = []
             for i in range(rounds):
@@ -139,13 +131,13 @@ def main(argv=None) -> None:
         print(f"{args.baseline}: skipped (needs the git history of the project)")
         return
     times, states = found
-    name = "v1" if args.baseline == V1_COMMIT else args.baseline
+    name = label(args.baseline)
     n = args.replications
     print(f"{args.rounds} interleaved rounds, {n:,} replications each, 36-month horizon "
           f"(median rate, range over rounds):")
-    for label, i in ((f"v2 (this tree, {len(sc.states)} states)", 0), (f"{name} ({states} states)", 1)):
+    for who, i in ((f"v2 (this tree, {len(sc.states)} states)", 0), (f"{name} ({states} states)", 1)):
         rates = [n / t[i] for t in times]
-        print(f"  {label:<44}{statistics.median(rates):>12,.0f} replications/s"
+        print(f"  {who:<44}{statistics.median(rates):>12,.0f} replications/s"
               f"  ({min(rates):,.0f}–{max(rates):,.0f})")
     ratios = [old / new for new, old in times]
     print(f"  {'ratio v2 / ' + name + ', round by round':<44}{statistics.median(ratios):>12.2f}x"

@@ -14,10 +14,17 @@ import pytest
 import sim
 
 ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = ROOT / "benchmarks"
+
+
+@pytest.fixture(autouse=True)
+def _benchmarks_on_path(monkeypatch):
+    # As when a script runs: its own folder is first on sys.path (for benchmarks/baseline.py).
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
 
 
 def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -26,7 +33,8 @@ def _load(name: str):
 def _has_v1_history() -> bool:
     if shutil.which("git") is None:
         return False
-    found = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", "8b9f714^{commit}"], capture_output=True)
+    commit = _load("baseline").V1_COMMIT
+    found = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{commit}^{{commit}}"], capture_output=True)
     return found.returncode == 0
 
 
